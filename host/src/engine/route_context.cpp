@@ -1,0 +1,81 @@
+// Route-bound implementations of the SDK's host services.
+#include "route_context.hpp"
+
+namespace switchboard::host {
+
+class route_context::clock_impl final : public sdk::clock_service {
+ public:
+  clock_impl(stop_control& stop, stop_level level) : stop_(stop), level_(level) {}
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::now();
+  }
+  std::chrono::steady_clock::time_point steady_now() const override {
+    return std::chrono::steady_clock::now();
+  }
+  bool wait_for(std::chrono::milliseconds duration) override {
+    return stop_.wait_for(duration, level_);
+  }
+
+ private:
+  stop_control& stop_;
+  stop_level level_;
+};
+
+class route_context::kv_impl final : public sdk::kv_state {
+ public:
+  kv_impl(state_store& state, const route_key& route) : state_(state), route_(route) {}
+  std::optional<std::string> get(std::string_view key) override {
+    return state_.kv_get(route_, key);
+  }
+  void put(std::string_view key, std::string_view value) override {
+    state_.kv_put(route_, key, value);
+  }
+  void erase(std::string_view key) override { state_.kv_erase(route_, key); }
+
+ private:
+  state_store& state_;
+  const route_key& route_;
+};
+
+class route_context::ids_impl final : public sdk::id_map {
+ public:
+  ids_impl(state_store& state, const route_key& route) : state_(state), route_(route) {}
+  std::optional<entry> find(std::string_view source_key) override {
+    auto found = state_.find_id(route_, source_key);
+    if (!found) return std::nullopt;
+    return entry{std::move(found->target_key), std::move(found->payload_hash)};
+  }
+  void put(std::string_view source_key, const entry& value) override {
+    const id_update update{std::string(source_key), id_entry{value.target_key, value.payload_hash}};
+    state_.put_ids(route_, std::span(&update, 1));
+  }
+  void erase(std::string_view source_key) override {
+    const id_update update{std::string(source_key), std::nullopt};
+    state_.put_ids(route_, std::span(&update, 1));
+  }
+
+ private:
+  state_store& state_;
+  const route_key& route_;
+};
+
+route_context::route_context(const context_services& services, route_key route,
+                             std::string component, std::int64_t run_id, stop_control& stop,
+                             stop_level level)
+    : route_(std::move(route)),
+      component_(std::move(component)),
+      stop_(stop),
+      level_(level),
+      logger_(services.logs.make_logger({route_.tenant, route_.route, component_, run_id})),
+      metrics_(services.metrics.make_recorder({route_.tenant, route_.route, component_})),
+      clock_(std::make_unique<clock_impl>(stop, level)),
+      kv_(std::make_unique<kv_impl>(services.state, route_)),
+      ids_(std::make_unique<ids_impl>(services.state, route_)) {}
+
+route_context::~route_context() = default;
+
+sdk::clock_service& route_context::clock() noexcept { return *clock_; }
+sdk::kv_state& route_context::state() noexcept { return *kv_; }
+sdk::id_map& route_context::ids() noexcept { return *ids_; }
+
+}  // namespace switchboard::host

@@ -1,0 +1,59 @@
+// The sdk::context the host gives each component instance of a route.
+#pragma once
+
+#include "switchboard/host/logging.hpp"
+#include "switchboard/host/metrics.hpp"
+#include "switchboard/host/state_store.hpp"
+#include "switchboard/host/stop_control.hpp"
+#include "switchboard/sdk/context.hpp"
+
+#include <memory>
+#include <string>
+
+namespace switchboard::host {
+
+/// Host services one component instance sees, bound to its route.
+struct context_services {
+  state_store& state;
+  log_service& logs;
+  metrics_registry& metrics;
+  /// Secrets to redact from messages the host stores or prints (logs redact on their own).
+  const secret_registry* secrets = nullptr;
+};
+
+class route_context final : public sdk::context {
+ public:
+  /// `stop` interrupts clock waits at `level` (sources: stop; processors and sinks: abort).
+  route_context(const context_services& services, route_key route, std::string component,
+                std::int64_t run_id, stop_control& stop, stop_level level);
+  ~route_context() override;
+
+  std::string_view tenant() const noexcept override { return route_.tenant; }
+  std::string_view route() const noexcept override { return route_.route; }
+  std::string_view component() const noexcept override { return component_; }
+  sdk::logger& log() noexcept override { return *logger_; }
+  sdk::metrics_recorder& metrics() noexcept override { return *metrics_; }
+  sdk::clock_service& clock() noexcept override;
+  sdk::kv_state& state() noexcept override;
+  sdk::id_map& ids() noexcept override;
+  sdk::http_client* http() noexcept override { return nullptr; }
+  sdk::token_provider* tokens(std::string_view) noexcept override { return nullptr; }
+  bool stop_requested() const noexcept override { return stop_.requested(level_); }
+
+ private:
+  class clock_impl;
+  class kv_impl;
+  class ids_impl;
+
+  route_key route_;
+  std::string component_;
+  stop_control& stop_;
+  stop_level level_;
+  std::unique_ptr<sdk::logger> logger_;
+  std::unique_ptr<sdk::metrics_recorder> metrics_;
+  std::unique_ptr<clock_impl> clock_;
+  std::unique_ptr<kv_impl> kv_;
+  std::unique_ptr<ids_impl> ids_;
+};
+
+}  // namespace switchboard::host

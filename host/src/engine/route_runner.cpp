@@ -1,0 +1,292 @@
+// One route's pipeline. The cursor of a batch is committed by the writer only after every
+// record of that batch (and, by queue order, of all earlier batches) is written or
+// dead-lettered, together with its dead letters in one transaction.
+#include "route_runner.hpp"
+
+#include "bounded_queue.hpp"
+#include "delivery.hpp"
+#include "record_json.hpp"
+
+#include <fmt/format.h>
+
+#include <thread>
+
+namespace switchboard::host {
+namespace {
+
+dead_letter make_dead_letter(const route_key& route, std::string stage, const sdk::record& r,
+                             std::string reason, int attempts) {
+  const auto now = std::chrono::system_clock::now();
+  return dead_letter{0,   route, std::move(stage), record_to_json(r), std::move(reason), attempts,
+                     now, now};
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+struct route_runner::item {
+  sdk::batch batch;
+  std::vector<dead_letter> rejected;
+};
+
+struct route_runner::pipeline {
+  detail::bounded_queue<item> to_processors;
+  detail::bounded_queue<item> to_sink;
+  explicit pipeline(std::size_t capacity) : to_processors(capacity), to_sink(capacity) {}
+};
+
+run_counts route_runner::shared_counts::snapshot() const {
+  return {read.load(), written.load(), filtered.load(), dead_lettered.load(), retries.load()};
+}
+
+route_runner::route_runner(const route_blueprint& blueprint, const context_services& services,
+                           run_mode mode, stop_control& host_stop)
+    : bp_(blueprint), services_(services), mode_(mode), stop_(host_stop) {}
+
+sdk::logger& route_runner::log() { return *log_; }
+
+void route_runner::fail(std::string message) {
+  if (services_.secrets != nullptr && !services_.secrets->empty()) {
+    message = services_.secrets->redact(message);
+  }
+  {
+    std::lock_guard lock(failure_mutex_);
+    if (failure_.empty()) failure_ = std::move(message);
+  }
+  stop_.request_abort();
+}
+
+route_progress route_runner::progress() const {
+  return {bp_.key, counts_.snapshot(), seconds_since(started_)};
+}
+
+route_outcome route_runner::run() {
+  started_ = std::chrono::steady_clock::now();
+  route_outcome outcome;
+  outcome.route = bp_.key;
+  try {
+    outcome.run_id = services_.state.begin_run(bp_.key);
+  } catch (const std::exception& e) {
+    outcome.status = run_status::failed;
+    outcome.message = e.what();
+    return outcome;
+  }
+  log_ = services_.logs.make_logger({bp_.key.tenant, bp_.key.route, "", outcome.run_id});
+  try {
+    route_instance instance = instantiate(bp_, services_, outcome.run_id, stop_, true);
+    const auto cursor = services_.state.cursor(bp_.key).value_or("");
+    log().info(fmt::format("route started from {}",
+                           cursor.empty() ? "the beginning" : "cursor " + cursor));
+    pipeline pipe(bp_.route->queue_batches);
+    std::thread reader([&] {
+      try {
+        read_stage(instance, pipe);
+      } catch (const std::exception& e) {
+        fail(fmt::format("reader: {}", e.what()));
+      }
+      pipe.to_processors.close();
+    });
+    std::thread processors([&] {
+      try {
+        process_stage(instance, pipe);
+      } catch (const std::exception& e) {
+        fail(fmt::format("processors: {}", e.what()));
+      }
+      pipe.to_processors.close();
+      pipe.to_sink.close();
+    });
+    try {
+      write_stage(instance, pipe, outcome.run_id);
+    } catch (const std::exception& e) {
+      fail(fmt::format("writer: {}", e.what()));
+    }
+    pipe.to_sink.close();
+    pipe.to_processors.close();
+    processors.join();
+    reader.join();
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+  outcome.counts = counts_.snapshot();
+  outcome.seconds = seconds_since(started_);
+  {
+    std::lock_guard lock(failure_mutex_);
+    outcome.message = failure_;
+  }
+  if (!outcome.message.empty()) {
+    outcome.status = run_status::failed;
+  } else if (mode_ == run_mode::once && source_finished_) {
+    outcome.status = run_status::succeeded;
+  } else {
+    outcome.status = run_status::stopped;
+    outcome.message = stop_.abort_requested()
+                          ? "stopped: in-flight batches abandoned after the grace period"
+                          : "stopped";
+  }
+  const std::string summary = fmt::format(
+      "route {}: read {}, written {}, filtered {}, dead-lettered {}, retries {} in "
+      "{:.2f}s{}{}",
+      to_string(outcome.status), outcome.counts.read, outcome.counts.written,
+      outcome.counts.filtered, outcome.counts.dead_lettered, outcome.counts.retries,
+      outcome.seconds, outcome.message.empty() ? "" : ": ", outcome.message);
+  if (outcome.status == run_status::failed) {
+    log().error(summary);
+  } else {
+    log().info(summary);
+  }
+  try {
+    services_.state.finish_run(outcome.run_id, outcome.status, outcome.counts, outcome.message);
+  } catch (const std::exception& e) {
+    log().error(fmt::format("recording the end of the run failed: {}", e.what()));
+  }
+  return outcome;
+}
+
+void route_runner::read_stage(route_instance& instance, pipeline& pipe) {
+  auto& source = *instance.source;
+  const auto& policy = bp_.route->errors;
+  std::mt19937_64 rng(std::random_device{}());
+  const auto cursor = services_.state.cursor(bp_.key).value_or("");
+  int failures = 0;
+  bool resync_pending = false;
+  enum class next_step { proceed, retry, reopened, stop };
+  auto guarded = [&](auto&& call) -> sdk::status {
+    try {
+      return call();
+    } catch (const std::exception& e) {
+      return sdk::status::retryable(fmt::format("source threw: {}", e.what()));
+    } catch (...) {
+      return sdk::status::retryable("source threw a non-standard exception");
+    }
+  };
+  auto handle = [&](const sdk::status& st, const char* what) -> next_step {
+    if (st) return next_step::proceed;
+    switch (st.kind()) {
+      case sdk::error_kind::needs_resync: {
+        if (resync_pending) {
+          fail(fmt::format("source {} asked for a resync again right after one: {}", what,
+                           st.message()));
+          return next_step::stop;
+        }
+        resync_pending = true;
+        log().warn(fmt::format("full resync of the route from the beginning: {}", st.message()));
+        const auto reopened = guarded([&] { return source.open(sdk::cursor{}); });
+        if (!reopened) {
+          fail(fmt::format("source open for resync failed: {}", reopened.message()));
+          return next_step::stop;
+        }
+        return next_step::reopened;
+      }
+      case sdk::error_kind::permanent:
+        fail(fmt::format("source {} failed: {}", what, st.message()));
+        return next_step::stop;
+      case sdk::error_kind::retryable:
+      case sdk::error_kind::wait_for_dependency:
+        if (++failures >= policy.max_attempts) {
+          fail(fmt::format("source {} failed {} times in a row, last: {}", what, failures,
+                           st.message()));
+          return next_step::stop;
+        }
+        log().warn(fmt::format("source {} failed (attempt {}), retrying: {}", what, failures,
+                               st.message()));
+        if (!stop_.wait_for(backoff_delay(policy, failures, rng), stop_level::stop)) {
+          return next_step::stop;
+        }
+        return next_step::retry;
+    }
+    return next_step::stop;
+  };
+  for (bool opened = false; !opened;) {
+    switch (handle(guarded([&] { return source.open(sdk::cursor{cursor}); }), "open")) {
+      case next_step::proceed:
+      case next_step::reopened:
+        opened = true;
+        break;
+      case next_step::retry:
+        break;
+      case next_step::stop:
+        return;
+    }
+  }
+  failures = 0;
+  while (!stop_.stop_requested()) {
+    item next;
+    const auto st = guarded([&] { return source.read(next.batch, bp_.route->batch_size); });
+    const auto step = handle(st, "read");
+    if (step == next_step::stop) return;
+    if (step != next_step::proceed) continue;
+    failures = 0;
+    resync_pending = false;
+    counts_.read += next.batch.records.size();
+    const bool caught_up = next.batch.caught_up;
+    if (!pipe.to_processors.push(std::move(next))) return;
+    if (!caught_up) continue;
+    if (mode_ == run_mode::once) {
+      source_finished_ = true;
+      return;
+    }
+    stop_.wait_for(bp_.route->poll_interval, stop_level::stop);
+  }
+}
+
+void route_runner::process_stage(route_instance& instance, pipeline& pipe) {
+  std::vector<sdk::rejected_record> rejected;
+  while (auto next = pipe.to_processors.pop()) {
+    auto& records = next->batch.records;
+    for (std::size_t i = 0; i < instance.processors.size(); ++i) {
+      const auto before = records.size();
+      rejected.clear();
+      try {
+        instance.processors[i]->process(records, rejected);
+      } catch (const std::exception& e) {
+        fail(fmt::format("processor {} threw: {}", bp_.processors[i].config->component, e.what()));
+        return;
+      }
+      for (auto& r : rejected) {
+        next->rejected.push_back(
+            make_dead_letter(bp_.key, fmt::format("processor:{}", i), r.rec, r.reason, 1));
+      }
+      const auto kept = records.size() + rejected.size();
+      if (kept < before) counts_.filtered += before - kept;
+    }
+    if (!pipe.to_sink.push(std::move(*next))) return;
+  }
+}
+
+void route_runner::write_stage(route_instance& instance, pipeline& pipe, std::int64_t run_id) {
+  std::mt19937_64 rng(std::random_device{}());
+  auto& sink_log = instance.contexts.back()->log();
+  auto last_progress = std::chrono::steady_clock::now();
+  while (auto next = pipe.to_sink.pop()) {
+    if (stop_.abort_requested()) return;
+    auto result = deliver(*instance.sink, std::move(next->batch.records), bp_.route->errors, stop_,
+                          sink_log, rng);
+    counts_.written += result.written;
+    counts_.retries += result.retries;
+    if (result.route_failure) {
+      fail(*result.route_failure);
+      return;
+    }
+    if (result.abandoned) return;
+    auto& letters = next->rejected;
+    for (auto& f : result.failed) {
+      letters.push_back(make_dead_letter(bp_.key, "sink", f.record, f.reason, f.attempts));
+    }
+    if (!result.ids.empty()) services_.state.put_ids(bp_.key, result.ids);
+    services_.state.commit(bp_.key, next->batch.next.token, letters);
+    counts_.dead_lettered += letters.size();
+    if (!letters.empty()) {
+      log().warn(fmt::format("dead-lettered {} record(s); first at {}: {}", letters.size(),
+                             letters.front().stage, letters.front().reason));
+    }
+    if (std::chrono::steady_clock::now() - last_progress > std::chrono::seconds(2)) {
+      services_.state.update_run(run_id, counts_.snapshot());
+      last_progress = std::chrono::steady_clock::now();
+    }
+  }
+}
+
+}  // namespace switchboard::host
