@@ -331,12 +331,16 @@ TEST(Cli, MalformedConfigsGiveOneClearMessageWithTheJsonPointer) {
     SCOPED_TRACE(c.name);
     temp_dir dir;
     write_file(dir / "host.json", c.config);
-    const auto r = switchboard({"validate", (dir / "host.json").string()});
-    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-    EXPECT_EQ(r.term_signal, 0);
-    EXPECT_THAT(r.err, HasSubstr("invalid configuration: " + (dir / "host.json").string()));
-    EXPECT_THAT(r.err, HasSubstr(c.expected));
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    for (const char* command : {"validate", "run"}) {
+      SCOPED_TRACE(command);
+      const auto r = switchboard({command, (dir / "host.json").string(), "--plugin-dir",
+                                  SWITCHBOARD_TEST_PLUGIN_DIR});
+      EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+      EXPECT_EQ(r.term_signal, 0);
+      EXPECT_THAT(r.err, HasSubstr("invalid configuration: " + (dir / "host.json").string()));
+      EXPECT_THAT(r.err, HasSubstr(c.expected));
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
   }
 }
 

@@ -105,8 +105,15 @@ int command_run(cli_state& s, std::ostream& out, std::ostream& err, bool handle_
   std::optional<signal_watch> signals;
   if (handle_signals) signals.emplace(session.stop);
   auto engine = session.make_engine();
-  auto outcomes = engine.run(s.session.filter, s.once ? run_mode::once : run_mode::continuous,
-                             [&](const std::vector<route_progress>& p) { print_progress(p, err); });
+  std::vector<route_outcome> outcomes;
+  try {
+    outcomes = engine.run(s.session.filter, s.once ? run_mode::once : run_mode::continuous,
+                          [&](const std::vector<route_progress>& p) { print_progress(p, err); });
+  } catch (const config_error& e) {
+    err << "invalid configuration: " << e.what() << "\n";
+    for (const auto& p : session.plugin_errors) err << "note: " << p.message << "\n";
+    return exit_bad_config;
+  }
   if (outcomes.empty()) err << "no enabled route matches\n";
   return print_outcomes(outcomes, out);
 }

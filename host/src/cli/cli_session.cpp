@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
 #include <ostream>
 
 namespace switchboard::host {
@@ -18,7 +19,17 @@ std::vector<std::filesystem::path> plugin_search_path(const session_options& opt
     dirs.insert(dirs.end(), config->plugin_dirs.begin(), config->plugin_dirs.end());
   }
   if (dirs.empty()) dirs.push_back(default_plugin_dir());
-  return dirs;
+  // The same directory named twice (command line and config) is searched once.
+  std::vector<std::filesystem::path> unique;
+  for (auto& d : dirs) {
+    std::error_code ec;
+    auto canonical = std::filesystem::weakly_canonical(d, ec);
+    if (ec) canonical = d.lexically_normal();
+    if (std::find(unique.begin(), unique.end(), canonical) == unique.end()) {
+      unique.push_back(std::move(canonical));
+    }
+  }
+  return unique;
 }
 
 int cli_session::open(const session_options& options, std::ostream& err, bool with_state) {
