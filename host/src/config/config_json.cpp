@@ -17,19 +17,6 @@ namespace {
 
 namespace json = boost::json;
 
-/// A syntax error: what() is "<file>:<line>:<column>: <reason>"; pointer() is "".
-class config_syntax_error : public config_error {
- public:
-  config_syntax_error(const std::string& file, std::size_t line, std::size_t column,
-                      const std::string& reason)
-      : config_error(file, "", reason),
-        message_(fmt::format("{}:{}:{}: {}", file, line, column, reason)) {}
-  const char* what() const noexcept override { return message_.what(); }
-
- private:
-  std::runtime_error message_;
-};
-
 /// basic_parser handler that only tracks the path to the current value and throws a
 /// config_error at the first key repeated within one object.
 class duplicate_key_checker {
@@ -137,7 +124,7 @@ std::string syntax_reason(const json::error_code& error) {
       line_start = i + 1;
     }
   }
-  throw config_syntax_error(file, line, offset - line_start + 1, syntax_reason(error));
+  throw config_error(file, line, offset - line_start + 1, syntax_reason(error));
 }
 
 void check_syntax_and_keys(std::string_view text, const std::string& file) {

@@ -37,13 +37,12 @@ bool stop_control::abort_requested() const noexcept {
 }
 
 void stop_control::notify() {
-  std::vector<stop_control*> children;
-  {
-    std::lock_guard lock(mutex_);
-    cv_.notify_all();
-    children = children_;
-  }
-  for (auto* child : children) child->notify();
+  // Children are notified under this mutex: a child unregisters (in its destructor) under the
+  // same mutex, so none can be destroyed while it is being notified. Locks are always taken
+  // parent first, then child.
+  std::lock_guard lock(mutex_);
+  cv_.notify_all();
+  for (auto* child : children_) child->notify();
 }
 
 bool stop_control::wait_for(std::chrono::milliseconds duration, stop_level level) {

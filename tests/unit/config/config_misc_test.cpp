@@ -71,6 +71,18 @@ TEST(ConfigJson, ReportsSyntaxErrorLineAndColumn) {
   EXPECT_EQ(e.what, "/x/conf.json:3:8: " + e.reason);
 }
 
+TEST(ConfigJson, SyntaxErrorKeepsItsLocationWhenCopied) {
+  try {
+    parse_config_json("{\n  \"a\": ]\n}", "/x/conf.json");
+    FAIL() << "no config_error thrown";
+  } catch (const config_error& caught) {
+    const config_error copy = caught;  // NOLINT: the copy is the point
+    EXPECT_EQ(copy.line(), 2u);
+    EXPECT_EQ(copy.column(), 8u);
+    EXPECT_EQ(std::string(copy.what()), "/x/conf.json:2:8: " + copy.reason());
+  }
+}
+
 TEST(ConfigJson, ReportsTrailingContentAndTruncation) {
   EXPECT_EQ(parse_error("{}\n x").what, "/x/conf.json:2:2: unexpected content after the document");
   EXPECT_EQ(parse_error("{\"a\": [1,").what, "/x/conf.json:1:10: unexpected end of input");

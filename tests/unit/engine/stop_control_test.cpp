@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 namespace switchboard::host {
@@ -38,6 +39,22 @@ TEST(StopControl, ChildRequestsDoNotReachTheParent) {
   stop_control child(parent);
   child.request_abort();
   EXPECT_FALSE(parent.stop_requested());
+}
+
+TEST(StopControl, ChildrenMayEndWhileTheParentNotifies) {
+  // Under ThreadSanitizer this caught a child destroyed while its parent notified it.
+  stop_control parent;
+  std::atomic<bool> done{false};
+  std::thread churn([&] {
+    for (int i = 0; i < 2000; ++i) {
+      stop_control child(parent);
+      EXPECT_FALSE(child.wait_for(0ms, stop_level::abort) && child.abort_requested());
+    }
+    done = true;
+  });
+  while (!done) parent.request_stop();
+  churn.join();
+  EXPECT_TRUE(parent.stop_requested());
 }
 
 TEST(BoundedQueue, PushBlocksWhenFullUntilAPop) {

@@ -24,14 +24,21 @@ namespace switchboard::host {
 class config_error : public std::runtime_error {
  public:
   config_error(std::string file, std::string pointer, std::string reason);
+  /// A syntax error at a 1-based line and column; pointer() is "".
+  config_error(std::string file, std::size_t line, std::size_t column, std::string reason);
   const std::string& file() const noexcept { return file_; }
   const std::string& pointer() const noexcept { return pointer_; }
   const std::string& reason() const noexcept { return reason_; }
+  /// Set for syntax errors only.
+  std::optional<std::size_t> line() const noexcept { return line_; }
+  std::optional<std::size_t> column() const noexcept { return column_; }
 
  private:
   std::string file_;
   std::string pointer_;
   std::string reason_;
+  std::optional<std::size_t> line_;
+  std::optional<std::size_t> column_;
 };
 
 /// Where a JSON value came from, for error messages.
@@ -47,7 +54,7 @@ struct component_config {
   /// The raw "config" object: secret references unresolved, not yet checked against the
   /// component's schema (that needs the loaded plugin; see resolve_component_config()).
   boost::json::object config;
-  config_location where;   ///< of the component object (config is at where.pointer + "/config")
+  config_location where;  ///< of the component object (config is at where.pointer + "/config")
 };
 
 /// What to do with records that fail permanently.
@@ -55,10 +62,10 @@ enum class permanent_failure_action : std::uint8_t { dead_letter, fail_route };
 
 /// Retry and failure handling of a route.
 struct error_policy {
-  int max_attempts = 5;                              ///< per record, first attempt included
-  std::chrono::milliseconds initial_backoff{200};    ///< doubled per attempt, with jitter
+  int max_attempts = 5;                            ///< per record, first attempt included
+  std::chrono::milliseconds initial_backoff{200};  ///< doubled per attempt, with jitter
   std::chrono::milliseconds max_backoff{30000};
-  std::chrono::milliseconds retry_budget{300000};    ///< max total time retrying one batch
+  std::chrono::milliseconds retry_budget{300000};  ///< max total time retrying one batch
   permanent_failure_action on_permanent = permanent_failure_action::dead_letter;
 };
 
@@ -69,9 +76,9 @@ struct route_config {
   component_config source;
   std::vector<component_config> processors;
   component_config sink;
-  std::size_t batch_size = 500;                    ///< max records per read
-  std::size_t queue_batches = 4;                   ///< bounded queue between stages
-  std::chrono::milliseconds poll_interval{5000};   ///< wait when the source is caught up
+  std::size_t batch_size = 500;                   ///< max records per read
+  std::size_t queue_batches = 4;                  ///< bounded queue between stages
+  std::chrono::milliseconds poll_interval{5000};  ///< wait when the source is caught up
   error_policy errors;
   config_location where;
 };
@@ -103,7 +110,7 @@ struct log_config {
 
 /// The host configuration with its tenants.
 struct host_config {
-  std::filesystem::path file;  ///< the host config file (absolute)
+  std::filesystem::path file;             ///< the host config file (absolute)
   std::string listen = "127.0.0.1:8080";  ///< admin API address
   std::filesystem::path state_path;       ///< SQLite file (relative paths: to the config file)
   std::vector<std::filesystem::path> plugin_dirs;  ///< absolute
