@@ -35,6 +35,25 @@ class bounded_queue {
     return item;
   }
 
+  /// Pushes unless full or closed; never blocks. Returns whether it pushed.
+  bool try_push(T& item) {
+    std::lock_guard lock(mutex_);
+    if (closed_ || items_.size() >= capacity_) return false;
+    items_.push_back(std::move(item));
+    not_empty_.notify_one();
+    return true;
+  }
+
+  /// Pops if something is there; never blocks.
+  std::optional<T> try_pop() {
+    std::lock_guard lock(mutex_);
+    if (items_.empty()) return std::nullopt;
+    T item = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return item;
+  }
+
   /// No more pushes; pops drain what is left.
   void close() {
     std::lock_guard lock(mutex_);

@@ -29,12 +29,16 @@ void mark_all_retryable(std::vector<sdk::write_result>& outcomes, const std::str
 
 }  // namespace
 
-delivery_result deliver(sdk::sink& sink, std::vector<sdk::record> records,
+delivery_result deliver(sdk::sink& sink, std::vector<sdk::record>& batch,
                         const error_policy& policy, stop_control& stop, sdk::logger& log,
                         std::mt19937_64& rng) {
   delivery_result result;
   const auto started = std::chrono::steady_clock::now();
   std::vector<sdk::write_result> outcomes;
+  // The first attempt writes the batch in place; retries work on the records moved out of it,
+  // so the caller gets its vector back (for reuse) with the written records still in it.
+  std::span<sdk::record> records(batch);
+  std::vector<sdk::record> pending;
   std::vector<sdk::record> retry;
   for (int attempt = 1; !records.empty(); ++attempt) {
     outcomes.assign(records.size(), sdk::write_result{});
@@ -94,7 +98,8 @@ delivery_result deliver(sdk::sink& sink, std::vector<sdk::record> records,
       result.abandoned = true;
       return result;
     }
-    records.swap(retry);
+    pending.swap(retry);
+    records = pending;
   }
   return result;
 }

@@ -37,11 +37,12 @@ struct delivery_result {
 std::chrono::milliseconds backoff_delay(const error_policy& policy, int attempt,
                                         std::mt19937_64& rng);
 
-/// Writes `records` to `sink`, retrying retryable ones with backoff until they succeed, reach
+/// Writes `batch` to `sink`, retrying retryable ones with backoff until they succeed, reach
 /// max_attempts, or the batch's retry budget runs out; those and permanent failures are
 /// returned as failed (or, under fail_route, end the delivery). Exceptions from the sink mark
-/// every record of that call retryable. Waits are interrupted by an abort.
-delivery_result deliver(sdk::sink& sink, std::vector<sdk::record> records,
+/// every record of that call retryable. Waits are interrupted by an abort. Records that failed
+/// are moved out of `batch` into the result; the rest stay (the caller may reuse the vector).
+delivery_result deliver(sdk::sink& sink, std::vector<sdk::record>& batch,
                         const error_policy& policy, stop_control& stop, sdk::logger& log,
                         std::mt19937_64& rng);
 

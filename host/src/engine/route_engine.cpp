@@ -170,7 +170,7 @@ replay_outcome route_engine::replay(const route_key& key, const std::vector<dead
       ++outcome.filtered;
       continue;
     }
-    auto result = deliver(*instance.sink, std::move(records), bp.route->errors, stop, log, rng);
+    auto result = deliver(*instance.sink, records, bp.route->errors, stop, log, rng);
     if (!result.ids.empty()) state.put_ids(key, result.ids);
     if (result.written == 1) {
       state.remove_dead_letter(letter.id);

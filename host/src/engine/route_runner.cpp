@@ -35,7 +35,12 @@ struct route_runner::item {
 struct route_runner::pipeline {
   detail::bounded_queue<item> to_processors;
   detail::bounded_queue<item> to_sink;
-  explicit pipeline(std::size_t capacity) : to_processors(capacity), to_sink(capacity) {}
+  /// Written batches go back to the reader, which destroys their records and reuses the
+  /// vector: memory is freed by the thread that allocated it (no cross-thread frees, which
+  /// cost more than the whole pipeline hop when stages run on different cores).
+  detail::bounded_queue<std::vector<sdk::record>> spent;
+  explicit pipeline(std::size_t capacity)
+      : to_processors(capacity), to_sink(capacity), spent(2 * capacity + 2) {}
 };
 
 run_counts route_runner::shared_counts::snapshot() const {
@@ -214,6 +219,10 @@ void route_runner::read_stage(route_instance& instance, pipeline& pipe) {
   failures = 0;
   while (!stop_.stop_requested()) {
     item next;
+    if (auto spent = pipe.spent.try_pop()) {
+      spent->clear();
+      next.batch.records = std::move(*spent);
+    }
     const auto st = guarded([&] { return source.read(next.batch, bp_.route->batch_size); });
     const auto step = handle(st, "read");
     if (step == next_step::stop) return;
@@ -262,8 +271,9 @@ void route_runner::write_stage(route_instance& instance, pipeline& pipe, std::in
   auto last_progress = std::chrono::steady_clock::now();
   while (auto next = pipe.to_sink.pop()) {
     if (stop_.abort_requested()) return;
-    auto result = deliver(*instance.sink, std::move(next->batch.records), bp_.route->errors, stop_,
-                          sink_log, rng);
+    auto result =
+        deliver(*instance.sink, next->batch.records, bp_.route->errors, stop_, sink_log, rng);
+    pipe.spent.try_push(next->batch.records);
     counts_.written += result.written;
     counts_.retries += result.retries;
     if (result.route_failure) {

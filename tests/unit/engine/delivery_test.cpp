@@ -59,6 +59,11 @@ error_policy fast_policy(int attempts = 4) {
 }
 
 struct DeliveryTest : ::testing::Test {
+  std::vector<sdk::record> batch;
+  std::vector<sdk::record>& batch_of(std::initializer_list<const char*> keys) {
+    batch = records(keys);
+    return batch;
+  }
   scripted_sink sink;
   stop_control stop;
   silent_logger log;
@@ -66,7 +71,7 @@ struct DeliveryTest : ::testing::Test {
 };
 
 TEST_F(DeliveryTest, AllOkReportsTargetKeysForTheIdMap) {
-  auto r = deliver(sink, records({"a", "b"}), fast_policy(), stop, log, rng);
+  auto r = deliver(sink, batch_of({"a", "b"}), fast_policy(), stop, log, rng);
   EXPECT_EQ(r.written, 2u);
   EXPECT_EQ(r.retries, 0u);
   ASSERT_EQ(r.ids.size(), 2u);
@@ -76,17 +81,21 @@ TEST_F(DeliveryTest, AllOkReportsTargetKeysForTheIdMap) {
 
 TEST_F(DeliveryTest, RetriesOnlyTheRetryableRecords) {
   sink.script["b"] = {sdk::write_outcome::retryable, sdk::write_outcome::retryable};
-  auto r = deliver(sink, records({"a", "b", "c"}), fast_policy(), stop, log, rng);
+  auto r = deliver(sink, batch_of({"a", "b", "c"}), fast_policy(), stop, log, rng);
   EXPECT_EQ(r.written, 3u);
   EXPECT_EQ(r.retries, 2u);
   EXPECT_EQ(sink.attempts["a"], 1);
   EXPECT_EQ(sink.attempts["b"], 3);
   EXPECT_TRUE(r.failed.empty());
+  // The caller's vector comes back with the records written on the first attempt intact.
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch[0].key, "a");
+  EXPECT_EQ(batch[2].key, "c");
 }
 
 TEST_F(DeliveryTest, GivesUpAfterMaxAttempts) {
   sink.script["b"] = std::vector<sdk::write_outcome>(10, sdk::write_outcome::retryable);
-  auto r = deliver(sink, records({"a", "b"}), fast_policy(3), stop, log, rng);
+  auto r = deliver(sink, batch_of({"a", "b"}), fast_policy(3), stop, log, rng);
   EXPECT_EQ(r.written, 1u);
   ASSERT_EQ(r.failed.size(), 1u);
   EXPECT_EQ(r.failed[0].record.key, "b");
@@ -98,7 +107,7 @@ TEST_F(DeliveryTest, RetryBudgetEndsRetriesEarly) {
   sink.script["a"] = std::vector<sdk::write_outcome>(100, sdk::write_outcome::retryable);
   auto policy = fast_policy(100);
   policy.retry_budget = std::chrono::milliseconds(0);
-  auto r = deliver(sink, records({"a"}), policy, stop, log, rng);
+  auto r = deliver(sink, batch_of({"a"}), policy, stop, log, rng);
   ASSERT_EQ(r.failed.size(), 1u);
   EXPECT_EQ(sink.attempts["a"], 1);
   EXPECT_THAT(r.failed[0].reason, HasSubstr("retry budget exhausted"));
@@ -106,7 +115,7 @@ TEST_F(DeliveryTest, RetryBudgetEndsRetriesEarly) {
 
 TEST_F(DeliveryTest, PermanentFailuresAreNotRetried) {
   sink.script["a"] = {sdk::write_outcome::permanent};
-  auto r = deliver(sink, records({"a", "b"}), fast_policy(), stop, log, rng);
+  auto r = deliver(sink, batch_of({"a", "b"}), fast_policy(), stop, log, rng);
   EXPECT_EQ(sink.attempts["a"], 1);
   ASSERT_EQ(r.failed.size(), 1u);
   EXPECT_EQ(r.failed[0].reason, "scripted failure of a");
@@ -117,14 +126,14 @@ TEST_F(DeliveryTest, FailRoutePolicyStopsAtTheFirstPermanentFailure) {
   sink.script["a"] = {sdk::write_outcome::permanent};
   auto policy = fast_policy();
   policy.on_permanent = permanent_failure_action::fail_route;
-  auto r = deliver(sink, records({"a", "b"}), policy, stop, log, rng);
+  auto r = deliver(sink, batch_of({"a", "b"}), policy, stop, log, rng);
   ASSERT_TRUE(r.route_failure);
   EXPECT_THAT(*r.route_failure, HasSubstr("record a failed permanently"));
 }
 
 TEST_F(DeliveryTest, ASinkExceptionMakesTheWholeCallRetryable) {
   sink.throw_on_first_call = true;
-  auto r = deliver(sink, records({"a", "b"}), fast_policy(), stop, log, rng);
+  auto r = deliver(sink, batch_of({"a", "b"}), fast_policy(), stop, log, rng);
   EXPECT_EQ(r.written, 2u);
   EXPECT_EQ(r.retries, 2u);
 }
@@ -132,16 +141,16 @@ TEST_F(DeliveryTest, ASinkExceptionMakesTheWholeCallRetryable) {
 TEST_F(DeliveryTest, AbortDuringBackoffAbandonsTheBatch) {
   sink.script["a"] = std::vector<sdk::write_outcome>(10, sdk::write_outcome::retryable);
   stop.request_abort();
-  auto r = deliver(sink, records({"a"}), fast_policy(), stop, log, rng);
+  auto r = deliver(sink, batch_of({"a"}), fast_policy(), stop, log, rng);
   EXPECT_TRUE(r.abandoned);
   EXPECT_EQ(r.written, 0u);
   EXPECT_TRUE(r.failed.empty());
 }
 
 TEST_F(DeliveryTest, DeletesEraseTheIdMapEntry) {
-  auto batch = records({"gone"});
+  batch = records({"gone"});
   batch[0].op = sdk::operation::remove;
-  auto r = deliver(sink, std::move(batch), fast_policy(), stop, log, rng);
+  auto r = deliver(sink, batch, fast_policy(), stop, log, rng);
   ASSERT_EQ(r.ids.size(), 1u);
   EXPECT_FALSE(r.ids[0].entry.has_value());
 }
