@@ -40,7 +40,7 @@ struct route_runner::pipeline {
   /// cost more than the whole pipeline hop when stages run on different cores).
   detail::bounded_queue<std::vector<sdk::record>> spent;
   explicit pipeline(std::size_t capacity)
-      : to_processors(capacity), to_sink(capacity), spent(2 * capacity + 2) {}
+      : to_processors(capacity), to_sink(capacity), spent(capacity) {}
 };
 
 run_counts route_runner::shared_counts::snapshot() const {
