@@ -54,36 +54,40 @@ struct component_descriptor {
   sink_factory make_sink;
 };
 
+namespace detail {
+/// The fields every component descriptor has; not API.
+inline component_descriptor describe(std::string id, component_kind kind, std::string description,
+                                     config_schema config) {
+  component_descriptor d;
+  d.id = std::move(id);
+  d.kind = kind;
+  d.description = std::move(description);
+  d.config = std::move(config);
+  return d;
+}
+}  // namespace detail
+
 /// Builds a source component descriptor.
 inline component_descriptor source_component(std::string id, std::string description,
                                              config_schema config, source_factory make) {
-  component_descriptor d;
-  d.id = std::move(id);
-  d.kind = component_kind::source;
-  d.description = std::move(description);
-  d.config = std::move(config);
+  auto d = detail::describe(std::move(id), component_kind::source, std::move(description),
+                            std::move(config));
   d.make_source = std::move(make);
   return d;
 }
 /// Builds a processor component descriptor.
 inline component_descriptor processor_component(std::string id, std::string description,
                                                 config_schema config, processor_factory make) {
-  component_descriptor d;
-  d.id = std::move(id);
-  d.kind = component_kind::processor;
-  d.description = std::move(description);
-  d.config = std::move(config);
+  auto d = detail::describe(std::move(id), component_kind::processor, std::move(description),
+                            std::move(config));
   d.make_processor = std::move(make);
   return d;
 }
 /// Builds a sink component descriptor.
 inline component_descriptor sink_component(std::string id, std::string description,
                                            config_schema config, sink_factory make) {
-  component_descriptor d;
-  d.id = std::move(id);
-  d.kind = component_kind::sink;
-  d.description = std::move(description);
-  d.config = std::move(config);
+  auto d = detail::describe(std::move(id), component_kind::sink, std::move(description),
+                            std::move(config));
   d.make_sink = std::move(make);
   return d;
 }
@@ -114,10 +118,14 @@ inline constexpr const char* entry_point_name = "switchboard_plugin";
 
 /// Declares the plugin's descriptor and exports it. Use once per shared object, at namespace
 /// scope in plugin.cpp: SWITCHBOARD_PLUGIN("mock", "1.0.0", "Mock source and sink", &components);
-#define SWITCHBOARD_PLUGIN(ID, VERSION, DESCRIPTION, COMPONENTS)                          \
-  namespace switchboard_plugin_detail {                                                   \
-  constinit const ::switchboard::sdk::plugin_descriptor descriptor{                       \
-      SWITCHBOARD_SDK_ABI_VERSION, ::switchboard::sdk::this_build_fingerprint, ID, VERSION, \
-      DESCRIPTION, COMPONENTS};                                                           \
-  }                                                                                       \
+#define SWITCHBOARD_PLUGIN(ID, VERSION, DESCRIPTION, COMPONENTS)    \
+  namespace switchboard_plugin_detail {                             \
+  constinit const ::switchboard::sdk::plugin_descriptor descriptor{ \
+      SWITCHBOARD_SDK_ABI_VERSION,                                  \
+      ::switchboard::sdk::this_build_fingerprint,                   \
+      ID,                                                           \
+      VERSION,                                                      \
+      DESCRIPTION,                                                  \
+      COMPONENTS};                                                  \
+  }                                                                 \
   BOOST_DLL_ALIAS(switchboard_plugin_detail::descriptor, switchboard_plugin)
