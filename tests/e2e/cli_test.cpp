@@ -143,6 +143,15 @@ TEST(Cli, DeadLettersCanBeListedReplayedAndDiscarded) {
   EXPECT_EQ(list.exit_code, 0);
   EXPECT_THAT(list.out, HasSubstr("key rec-0000000024 at sink after 1 attempt(s)"));
   EXPECT_THAT(list.out, HasSubstr("injected permanent failure for rec-0000000099"));
+  const auto limited = switchboard(
+      {"dlq", "list", faulty.string(), "--tenant", "acme", "--route", "contacts", "--limit", "2"});
+  EXPECT_EQ(std::count(limited.out.begin(), limited.out.end(), '\n'), 2) << limited.out;
+  EXPECT_THAT(switchboard({"dlq", "list", faulty.string(), "--route", "other"}).out,
+              HasSubstr("no dead letters"));
+  const auto as_json = switchboard({"dlq", "list", faulty.string(), "--json", "--limit", "1"});
+  const auto entry = boost::json::parse(as_json.out).as_object();
+  EXPECT_EQ(entry.at("stage").as_string(), "sink");
+  EXPECT_EQ(entry.at("record").at("key").as_string(), "rec-0000000024");
 
   // Discard one by id, replay the rest against the repaired target.
   const auto discard = switchboard({"dlq", "discard", faulty.string(), "--id", "1"});
@@ -333,8 +342,8 @@ TEST(Cli, MalformedConfigsGiveOneClearMessageWithTheJsonPointer) {
     write_file(dir / "host.json", c.config);
     for (const char* command : {"validate", "run"}) {
       SCOPED_TRACE(command);
-      const auto r = switchboard({command, (dir / "host.json").string(), "--plugin-dir",
-                                  SWITCHBOARD_TEST_PLUGIN_DIR});
+      const auto r = switchboard(
+          {command, (dir / "host.json").string(), "--plugin-dir", SWITCHBOARD_TEST_PLUGIN_DIR});
       EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
       EXPECT_EQ(r.term_signal, 0);
       EXPECT_THAT(r.err, HasSubstr("invalid configuration: " + (dir / "host.json").string()));

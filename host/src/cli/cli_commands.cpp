@@ -25,6 +25,22 @@ std::string key_of(const dead_letter& l) {
   return key != nullptr && key->is_string() ? std::string(key->as_string()) : "?";
 }
 
+/// Dead letters matching the route filter, oldest first, at most `limit`. Asks the store for
+/// one route's letters when the filter names one, so it does not read the whole store.
+std::vector<dead_letter> matching_letters(state_store& state, const route_filter& filter,
+                                          std::size_t limit) {
+  if (!filter.tenant.empty() && !filter.route.empty()) {
+    return state.dead_letters(route_key{filter.tenant, filter.route}, limit);
+  }
+  if (filter.tenant.empty() && filter.route.empty()) return state.dead_letters(std::nullopt, limit);
+  std::vector<dead_letter> out;
+  for (auto& l : state.dead_letters(std::nullopt, std::numeric_limits<std::size_t>::max())) {
+    if (out.size() == limit) break;
+    if (filter.matches(l.route)) out.push_back(std::move(l));
+  }
+  return out;
+}
+
 /// Dead letters selected by --id or --all (with the route filter).
 std::optional<std::vector<dead_letter>> select_letters(cli_session& s,
                                                        const session_options& options,
@@ -35,12 +51,8 @@ std::optional<std::vector<dead_letter>> select_letters(cli_session& s,
     return std::nullopt;
   }
   std::vector<dead_letter> letters;
-  if (all) {
-    for (auto& l : s.state->dead_letters(std::nullopt, std::numeric_limits<std::size_t>::max())) {
-      if (options.filter.matches(l.route)) letters.push_back(std::move(l));
-    }
-    return letters;
-  }
+  if (all)
+    return matching_letters(*s.state, options.filter, std::numeric_limits<std::size_t>::max());
   for (auto id : ids) {
     auto l = s.state->dead_letter_by_id(id);
     if (!l) {
@@ -147,11 +159,8 @@ int command_dlq_list(const session_options& options, std::size_t limit, bool as_
                      std::ostream& out, std::ostream& err) {
   cli_session s;
   if (int code = s.open(options, err, true); code != exit_ok) return code;
-  std::size_t shown = 0;
-  for (const auto& l :
-       s.state->dead_letters(std::nullopt, std::numeric_limits<std::size_t>::max())) {
-    if (!options.filter.matches(l.route)) continue;
-    if (shown++ == limit) break;
+  const auto letters = matching_letters(*s.state, options.filter, limit);
+  for (const auto& l : letters) {
     if (as_json) {
       boost::system::error_code ec;
       json::value record = json::parse(l.record_json, ec);
@@ -171,7 +180,7 @@ int command_dlq_list(const session_options& options, std::size_t limit, bool as_
                          format_time(l.last_failed), l.reason);
     }
   }
-  if (!as_json && shown == 0) out << "no dead letters\n";
+  if (!as_json && letters.empty()) out << "no dead letters\n";
   return exit_ok;
 }
 
