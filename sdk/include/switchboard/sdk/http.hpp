@@ -13,6 +13,17 @@
 
 namespace switchboard::sdk {
 
+/// An access token source for one connection (Entra ID, Adobe IMS). Thread-safe; concurrent
+/// callers share one refresh.
+class token_provider {
+ public:
+  virtual ~token_provider() = default;
+  /// Writes a valid access token into `token` (cached, refreshed ahead of expiry).
+  virtual status get(std::string& token) = 0;
+  /// Forgets the cached token (after a 401), so the next get() fetches a new one.
+  virtual void invalidate() = 0;
+};
+
 /// One header field. Names compare case-insensitively.
 struct http_header {
   std::string name;
@@ -30,10 +41,18 @@ struct http_request {
   std::string body;
   /// Deadline for the whole exchange, retries included.
   std::chrono::milliseconds timeout{30000};
+  /// When set, the client adds "Authorization: Bearer <token>" from this provider and, on a
+  /// 401 answer, invalidates the token and retries once with a fresh one. Borrowed: must
+  /// outlive the call.
+  token_provider* authorization = nullptr;
 };
 
 /// An HTTP response.
 struct http_response {
+  static constexpr char ascii_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+
   int status_code = 0;
   std::vector<http_header> headers;
   std::string body;
@@ -44,7 +63,7 @@ struct http_response {
       if (h.name.size() != name.size()) continue;
       bool same = true;
       for (std::size_t i = 0; i < name.size() && same; ++i) {
-        same = (h.name[i] | 0x20) == (name[i] | 0x20);
+        same = ascii_lower(h.name[i]) == ascii_lower(name[i]);
       }
       if (same) return &h.value;
     }
@@ -71,17 +90,6 @@ class http_client {
   /// outcomes in request order.
   virtual std::vector<http_exchange> send_many(std::span<const http_request> requests,
                                                std::size_t max_in_flight) = 0;
-};
-
-/// An access token source for one connection (Entra ID, Adobe IMS). Thread-safe; concurrent
-/// callers share one refresh.
-class token_provider {
- public:
-  virtual ~token_provider() = default;
-  /// Writes a valid access token into `token` (cached, refreshed ahead of expiry).
-  virtual status get(std::string& token) = 0;
-  /// Forgets the cached token (after a 401), so the next get() fetches a new one.
-  virtual void invalidate() = 0;
 };
 
 }  // namespace switchboard::sdk
