@@ -78,6 +78,9 @@ struct https_server::impl {
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(net::as_tuple(net::use_awaitable));
       if (ec) co_return;
+      // Answers are written in one go; Nagle would hold back their last segment ~40 ms.
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       net::co_spawn(io, serve(std::move(socket)), net::detached);
     }
   }

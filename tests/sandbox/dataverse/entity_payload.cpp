@@ -83,41 +83,6 @@ json::value key_cell(const table_store& table, int index, std::string_view liter
   bad_key(table, text);
 }
 
-}  // namespace
-
-std::optional<navigation_target> resolve_navigation(const service_state& state,
-                                                    const table_store& table,
-                                                    std::string_view nav) {
-  const auto& definition = table.definition();
-  for (int i = 0; i < static_cast<int>(definition.columns.size()); ++i) {
-    const auto& column = definition.columns[static_cast<std::size_t>(i)];
-    if (!is_lookup(column.type)) continue;
-    if (column.type == column_type::lookup && column.targets.size() == 1) {
-      if (nav == column.navigation) return navigation_target{i, column.targets[0]};
-      continue;
-    }
-    const auto prefix = column.logical_name + "_";
-    if (nav.rfind(prefix, 0) != 0) continue;
-    std::string target(nav.substr(prefix.size()));
-    if (definition.is_activity && column.logical_name == "regardingobjectid") {
-      const auto suffix = "_" + definition.logical_name;
-      if (target.size() <= suffix.size() ||
-          target.compare(target.size() - suffix.size(), suffix.size(), suffix) != 0) {
-        continue;
-      }
-      target.resize(target.size() - suffix.size());
-    }
-    const bool allowed = column.targets.empty()
-                             ? state.store.by_logical(target) != nullptr
-                             : std::find(column.targets.begin(), column.targets.end(), target) !=
-                                   column.targets.end();
-    if (allowed) return navigation_target{i, target};
-  }
-  return std::nullopt;
-}
-
-namespace {
-
 json::value bound_cell(service_state& state, const table_store& table, std::string_view nav,
                        const navigation_target& match, const json::value& value,
                        const content_id_map* content_ids) {
@@ -223,6 +188,37 @@ void pair_state_and_status(const table_store& table, entity_payload& payload) {
 }
 
 }  // namespace
+
+std::optional<navigation_target> resolve_navigation(const service_state& state,
+                                                    const table_store& table,
+                                                    std::string_view nav) {
+  const auto& definition = table.definition();
+  for (int i = 0; i < static_cast<int>(definition.columns.size()); ++i) {
+    const auto& column = definition.columns[static_cast<std::size_t>(i)];
+    if (!is_lookup(column.type)) continue;
+    if (column.type == column_type::lookup && column.targets.size() == 1) {
+      if (nav == column.navigation) return navigation_target{i, column.targets[0]};
+      continue;
+    }
+    const auto prefix = column.logical_name + "_";
+    if (nav.rfind(prefix, 0) != 0) continue;
+    std::string target(nav.substr(prefix.size()));
+    if (definition.is_activity && column.logical_name == "regardingobjectid") {
+      const auto suffix = "_" + definition.logical_name;
+      if (target.size() <= suffix.size() ||
+          target.compare(target.size() - suffix.size(), suffix.size(), suffix) != 0) {
+        continue;
+      }
+      target.resize(target.size() - suffix.size());
+    }
+    const bool allowed = column.targets.empty()
+                             ? state.store.by_logical(target) != nullptr
+                             : std::find(column.targets.begin(), column.targets.end(), target) !=
+                                   column.targets.end();
+    if (allowed) return navigation_target{i, target};
+  }
+  return std::nullopt;
+}
 
 resource_head split_resource(std::string_view resource) {
   resource_head head;

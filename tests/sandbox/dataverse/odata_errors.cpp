@@ -14,8 +14,8 @@ server_reply error_reply(const odata_error& error, const preferences* prefer) {
   inner["code"] = error.code;
   inner["message"] = error.message;
   if (prefer != nullptr) {
-    const auto annotate = [&](std::string_view name, boost::json::value value) {
-      if (prefer->wants(name)) inner["@" + std::string(name)] = std::move(value);
+    const auto annotate = [&](std::string_view name, const std::string& value) {
+      if (prefer->wants(name)) inner["@" + std::string(name)] = value;
     };
     annotate("Microsoft.PowerApps.CDS.ErrorDetails.HttpStatusCode", std::to_string(error.status));
     annotate("Microsoft.PowerApps.CDS.HelpLink",

@@ -165,6 +165,17 @@ TEST_F(DataverseBatch, FailingChangeSetIsRolledBackAndStopsTheBatch) {
   EXPECT_EQ(emulator.rows("accounts")[0].at("name").as_string(), "Acme");
 }
 
+TEST_F(DataverseBatch, UpsertMultipleInsideAFailingChangeSetIsRolledBack) {
+  const auto reply = send(batch({change_set(
+      "changeset_BBB",
+      {request_part("POST", "contacts/Microsoft.Dynamics.CRM.UpsertMultiple",
+                    R"({"Targets":[{"lastname":"Bulk1"},{"lastname":"Bulk2"}]})", "1"),
+       request_part("DELETE", "contacts(44444444-0000-0000-0000-0000000000ff)", "", "2")})}));
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(statuses(reply.body), std::vector<int>{404});
+  EXPECT_TRUE(emulator.rows("contacts").empty());
+}
+
 TEST_F(DataverseBatch, ContinueOnErrorReportsEveryPart) {
   const auto reply = send(
       batch({request_part("POST", "contacts", R"({"nosuch":1})"),

@@ -234,6 +234,22 @@ TEST_F(DataverseChangeTracking, PendingChangesCount) {
   EXPECT_EQ(count.body, "2");
 }
 
+TEST(DataverseChangeTrackingQuirks, AnnotationsCanDropTheDeltaLinkLikeIssue439) {
+  dataverse_options options;
+  options.drop_delta_link_with_annotations = true;
+  token_registry tokens;
+  dataverse_emulator emulator(tokens, options);
+  dataverse_test_client client(emulator, tokens.issue("app", "aud", std::chrono::hours(1)));
+  emulator.seed_contacts(3, 1);
+  const auto annotated =
+      client.get(dataverse_test_client::path("contacts?$select=fullname"),
+                 {{"Prefer", "odata.track-changes,odata.include-annotations=\"*\""}});
+  EXPECT_FALSE(dataverse_test_client::json(annotated).as_object().contains("@odata.deltaLink"));
+  const auto plain = client.get(dataverse_test_client::path("contacts?$select=fullname"),
+                                {{"Prefer", "odata.track-changes"}});
+  EXPECT_TRUE(dataverse_test_client::json(plain).as_object().contains("@odata.deltaLink"));
+}
+
 TEST(DataverseDeltaToken, RoundTripsTheDocumentedShape) {
   const auto issued = system_clock::time_point(std::chrono::seconds(1503389444));  // 2017-08-22
   const auto text = dataverse::delta_token_text(919042, issued);

@@ -394,6 +394,19 @@ TEST_F(DataverseQuery, MalformedQueriesAnswerDocumented400) {
             "Skip Clause is not supported in CRM");
 }
 
+TEST_F(DataverseQuery, ErrorsCarryDetailAnnotationsWhenAsked) {
+  const auto reply = client.get(dataverse_test_client::path("contacts?$select=nosuch"),
+                                {{"Prefer", "odata.include-annotations=\"*\""}});
+  ASSERT_EQ(reply.status, 400);
+  const auto error = dataverse_test_client::json(reply).at("error").as_object();
+  EXPECT_EQ(error.at("@Microsoft.PowerApps.CDS.InnerError.Message"), error.at("message"));
+  EXPECT_EQ(error.at("@Microsoft.PowerApps.CDS.ErrorDetails.HttpStatusCode").as_string(), "400");
+  EXPECT_TRUE(error.contains("@Microsoft.PowerApps.CDS.HelpLink"));
+  EXPECT_TRUE(error.contains("@Microsoft.PowerApps.CDS.TraceText"));
+  const auto plain = client.get(dataverse_test_client::path("contacts?$select=nosuch"));
+  EXPECT_EQ(dataverse_test_client::json(plain).at("error").as_object().size(), 2u);
+}
+
 }  // namespace
 }  // namespace dataverse_query_test
 }  // namespace switchboard::sandbox

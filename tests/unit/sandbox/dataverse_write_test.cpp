@@ -339,6 +339,48 @@ TEST_F(DataverseWrites, SinglePropertyWrites) {
             404);
 }
 
+TEST_F(DataverseWrites, UpsertMultipleIsAllOrNothing) {
+  const auto created = client.post(
+      client_t::path("new_vehicles/Microsoft.Dynamics.CRM.UpsertMultiple"),
+      json::object{{"Targets",
+                    json::array{json::object{{"@odata.type", "Microsoft.Dynamics.CRM.new_vehicle"},
+                                             {"new_vin", "M1"},
+                                             {"new_name", "One"}},
+                                json::object{{"@odata.type", "Microsoft.Dynamics.CRM.new_vehicle"},
+                                             {"new_vin", "M2"},
+                                             {"new_name", "Two"}}}}});
+  ASSERT_EQ(created.status, 200) << created.body;
+  const auto body = client_t::json(created);
+  EXPECT_EQ(body.at("@odata.context").as_string(),
+            client.root() + "/$metadata#Microsoft.Dynamics.CRM.UpsertMultipleResponse");
+  ASSERT_EQ(body.at("Ids").as_array().size(), 2u);
+  const auto updated = client.post(
+      client_t::path("new_vehicles/Microsoft.Dynamics.CRM.UpsertMultiple"),
+      json::object{{"Targets", json::array{json::object{{"new_vin", "M1"}, {"new_name", "Uno"}},
+                                           json::object{{"@odata.id", "new_vehicles(new_vin='M3')"},
+                                                        {"new_name", "Three"}}}}});
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(client_t::json(updated).at("Ids").as_array()[0], body.at("Ids").as_array()[0]);
+  EXPECT_EQ(emulator.rows("new_vehicles").size(), 3u);
+  const auto failed = client.post(
+      client_t::path("new_vehicles/Microsoft.Dynamics.CRM.UpsertMultiple"),
+      json::object{{"Targets", json::array{json::object{{"new_vin", "M4"}},
+                                           json::object{{"new_vin", "M5"}, {"new_color", 7}}}}});
+  EXPECT_EQ(failed.status, 400);
+  EXPECT_EQ(emulator.rows("new_vehicles").size(), 3u);
+  const auto duplicate =
+      client.post(client_t::path("new_vehicles/Microsoft.Dynamics.CRM.CreateMultiple"),
+                  json::object{{"Targets", json::array{json::object{{"new_vin", "M6"}},
+                                                       json::object{{"new_vin", "M1"}}}}});
+  EXPECT_EQ(duplicate.status, 412);
+  EXPECT_EQ(emulator.rows("new_vehicles").size(), 3u);
+  EXPECT_EQ(client
+                .post(client_t::path("new_vehicles/Microsoft.Dynamics.CRM.UpsertMultiple"),
+                      json::object{{"Targets", 5}})
+                .status,
+            400);
+}
+
 }  // namespace
 }  // namespace dataverse_write_test
 }  // namespace switchboard::sandbox
