@@ -101,9 +101,11 @@ void add_route_options(CLI::App* cmd, cli_state& s) {
 
 int command_run(cli_state& s, std::ostream& out, std::ostream& err, bool handle_signals) {
   cli_session session;
-  if (int code = session.open(s.session, err, true); code != exit_ok) return code;
+  // Signals are blocked before open() starts the HTTP client's threads, so that every thread
+  // inherits the mask and only the watcher receives SIGINT/SIGTERM.
   std::optional<signal_watch> signals;
   if (handle_signals) signals.emplace(session.stop);
+  if (int code = session.open(s.session, err, true); code != exit_ok) return code;
   auto engine = session.make_engine();
   std::vector<route_outcome> outcomes;
   try {

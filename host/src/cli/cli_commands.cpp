@@ -78,6 +78,8 @@ int command_validate(const session_options& options, std::ostream& out, std::ost
     route_engine engine(s.config, s.plugins,
                         engine_services{*state, *s.logs, metrics, stop, s.secrets});
     const auto routes = engine.validate(options.filter);
+    const auto http = make_http_client(http_options(s.config), nullptr);
+    const connection_auth auth(s.config, *http, secret_resolver::system(), s.secrets);
     out << fmt::format("configuration {} is valid: {} tenant(s), {} enabled route(s) checked\n",
                        s.config.file.string(), s.config.tenants.size(), routes.size());
   } catch (const config_error& e) {

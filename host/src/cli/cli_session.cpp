@@ -61,11 +61,38 @@ int cli_session::open(const session_options& options, std::ostream& err, bool wi
     err << "cannot open the state store: " << e.what() << "\n";
     return exit_failed;
   }
+  try {
+    http = make_http_client(http_options(config), &metrics);
+    auth = connection_auth(config, *http, secret_resolver::system(), secrets);
+  } catch (const config_error& e) {
+    err << "invalid configuration: " << e.what() << "\n";
+    return exit_bad_config;
+  } catch (const std::exception& e) {
+    err << "invalid configuration: " << config.file.string() << ": /http: " << e.what() << "\n";
+    return exit_bad_config;
+  }
   return exit_ok;
 }
 
 route_engine cli_session::make_engine() {
-  return route_engine(config, plugins, engine_services{*state, *logs, metrics, stop, secrets});
+  engine_services services{*state, *logs, metrics, stop, secrets};
+  services.http = http.get();
+  services.auth = &auth;
+  return route_engine(config, plugins, std::move(services));
+}
+
+http_client_options http_options(const host_config& config) {
+  http_client_options o;
+  o.ca_file = config.http.ca_file.string();
+  o.verify_peer = config.http.verify_peer;
+  o.max_connections_per_origin = config.http.max_connections_per_origin;
+  o.connect_timeout = config.http.connect_timeout;
+  o.read_timeout = config.http.read_timeout;
+  o.max_response_body = config.http.max_response_body;
+  o.io_threads = config.worker_threads;
+  o.rate_limit.requests_per_second = config.http.rate_limit;
+  o.rate_limit.burst = config.http.rate_burst;
+  return o;
 }
 
 }  // namespace switchboard::host

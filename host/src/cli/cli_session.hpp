@@ -2,6 +2,8 @@
 #pragma once
 
 #include "switchboard/host/config.hpp"
+#include "switchboard/host/connection_auth.hpp"
+#include "switchboard/host/http_client.hpp"
 #include "switchboard/host/logging.hpp"
 #include "switchboard/host/metrics.hpp"
 #include "switchboard/host/plugin_loader.hpp"
@@ -32,16 +34,22 @@ struct cli_session {
   std::unique_ptr<log_service> logs;
   std::unique_ptr<state_store> state;
   metrics_registry metrics;
+  std::unique_ptr<https_client> http;
+  connection_auth auth;  // borrows http: declared after it, destroyed before it
   stop_control stop;
 
   /// Loads the config (when options.config_file is set), the plugins and, when `with_state`,
-  /// the state store. Prints problems to `err` and returns the exit code to use (exit_ok on
-  /// success). Refused plugins are reported as warnings; they fail the command only when a
-  /// route needs them (the engine then reports the unknown component).
+  /// the state store, the HTTPS client and the connections' token providers. Prints problems to
+  /// `err` and returns the exit code to use (exit_ok on success). Refused plugins are reported as
+  /// warnings; they fail the command only when a route needs them (the engine then reports the
+  /// unknown component).
   int open(const session_options& options, std::ostream& err, bool with_state);
 
   route_engine make_engine();
 };
+
+/// The HTTPS client settings of a host configuration.
+http_client_options http_options(const host_config& config);
 
 /// The plugin directories to search: those given on the command line, then the config's; the
 /// default directory when there are none.

@@ -31,7 +31,9 @@ void overlay(sourced_values& values, const json::object& object, const config_lo
              std::string_view member) {
   for (const auto& entry : object) {
     const std::string key(entry.key());
-    const auto pointer = fmt::format("{}/{}/{}", where.pointer, member, escape_pointer_token(key));
+    const auto pointer =
+        member.empty() ? fmt::format("{}/{}", where.pointer, escape_pointer_token(key))
+                       : fmt::format("{}/{}/{}", where.pointer, member, escape_pointer_token(key));
     sourced_value value{key, entry.value(), where.file, pointer};
     const auto existing = std::find_if(values.begin(), values.end(),
                                        [&](const sourced_value& v) { return v.key == key; });
@@ -243,11 +245,13 @@ json::object validate(sourced_values& values, const sdk::config_schema& schema,
 }
 
 void fill_defaults(json::object& result, const sdk::config_schema& schema,
-                   const config_location& where) {
+                   const config_location& where, std::string_view member) {
+  const std::string base =
+      member.empty() ? where.pointer : where.pointer + "/" + std::string(member);
   for (const auto& option : schema) {
     if (result.contains(option.name)) continue;
     if (option.required) {
-      throw config_error(where.file, where.pointer + "/config/" + escape_pointer_token(option.name),
+      throw config_error(where.file, base + "/" + escape_pointer_token(option.name),
                          "required key is missing");
     }
     if (!option.default_value.is_null()) result[option.name] = option.default_value;
@@ -268,7 +272,21 @@ json::object resolve_component_config(const component_config& component,
     value.from_reference = expander.expand(value.value, value.file, value.pointer);
   }
   auto result = validate(values, schema, secrets);
-  fill_defaults(result, schema, component.where);
+  fill_defaults(result, schema, component.where, "config");
+  return result;
+}
+
+json::object resolve_options(const json::object& object, const config_location& where,
+                             const sdk::config_schema& schema, const secret_resolver& resolver,
+                             secret_registry& secrets) {
+  sourced_values values;
+  overlay(values, object, where, "");
+  reference_expander expander(resolver, secrets);
+  for (auto& value : values) {
+    value.from_reference = expander.expand(value.value, value.file, value.pointer);
+  }
+  auto result = validate(values, schema, secrets);
+  fill_defaults(result, schema, where, "");
   return result;
 }
 

@@ -90,6 +90,29 @@ std::vector<tenant_config> read_tenants(const json_node& node, const fs::path& b
   return tenants;
 }
 
+http_config read_http(const json_node& node, const fs::path& base) {
+  const object_reader reader(
+      node, {"ca_file", "verify_peer", "max_connections_per_origin", "connect_timeout",
+             "read_timeout", "max_response_body", "rate_limit", "rate_burst"});
+  http_config http;
+  if (auto n = reader.find("ca_file")) http.ca_file = read_path(*n, base);
+  if (auto n = reader.find("verify_peer")) http.verify_peer = n->boolean();
+  if (auto n = reader.find("max_connections_per_origin")) {
+    http.max_connections_per_origin = static_cast<std::size_t>(n->integer(1, 1024));
+  }
+  if (auto n = reader.find("connect_timeout")) http.connect_timeout = n->duration();
+  if (auto n = reader.find("read_timeout")) http.read_timeout = n->duration();
+  if (auto n = reader.find("max_response_body")) {
+    http.max_response_body = static_cast<std::size_t>(n->integer(1024, std::int64_t{1} << 32));
+  }
+  if (auto n = reader.find("rate_limit")) {
+    http.rate_limit = static_cast<double>(n->integer(0, 100000));
+  }
+  if (auto n = reader.find("rate_burst"))
+    http.rate_burst = static_cast<unsigned>(n->integer(1, 10000));
+  return http;
+}
+
 void read_host_settings(const object_reader& reader, host_config& config) {
   const auto base = config.file.parent_path();
   if (auto n = reader.find("listen")) config.listen = read_listen(*n);
@@ -106,6 +129,7 @@ void read_host_settings(const object_reader& reader, host_config& config) {
   }
   if (auto n = reader.find("shutdown_grace")) config.shutdown_grace = n->duration();
   if (auto n = reader.find("log")) config.log = read_log(*n, base);
+  if (auto n = reader.find("http")) config.http = read_http(*n, base);
 }
 
 }  // namespace
@@ -114,9 +138,9 @@ host_config load_host_config(const std::filesystem::path& file) {
   host_config config;
   config.file = config_detail::absolute_path(file);
   const auto document = read_config_file(config.file);
-  const object_reader reader(
-      json_node(document, config.file.string(), ""),
-      {"listen", "state", "plugin_dirs", "worker_threads", "shutdown_grace", "log", "tenants"});
+  const object_reader reader(json_node(document, config.file.string(), ""),
+                             {"listen", "state", "plugin_dirs", "worker_threads", "shutdown_grace",
+                              "log", "http", "tenants"});
   read_host_settings(reader, config);
   config.tenants = read_tenants(reader.required("tenants"), config.file.parent_path());
   return config;

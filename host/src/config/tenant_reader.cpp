@@ -35,8 +35,8 @@ connection_config read_connection(const std::string& name, const json_node& node
     node.fail(fmt::format("invalid connection name {}: expected ^[a-z0-9][a-z0-9_-]{{0,62}}$",
                           quote(name)));
   }
-  const object_reader reader(node, {"plugin", "options"});
-  connection_config connection{name, {}, {}, node.location()};
+  const object_reader reader(node, {"plugin", "options", "auth"});
+  connection_config connection{name, {}, {}, {}, node.location()};
   const auto plugin = reader.required("plugin");
   connection.plugin = plugin.non_empty_string();
   if (std::find(plugins.begin(), plugins.end(), connection.plugin) == plugins.end()) {
@@ -44,6 +44,7 @@ connection_config read_connection(const std::string& name, const json_node& node
                             quote(connection.plugin), join_names(plugins)));
   }
   if (auto options = reader.find("options")) connection.options = options->opaque_object();
+  if (auto auth = reader.find("auth")) connection.auth = auth->opaque_object();
   return connection;
 }
 

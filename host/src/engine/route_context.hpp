@@ -1,6 +1,7 @@
 // The sdk::context the host gives each component instance of a route.
 #pragma once
 
+#include "switchboard/host/connection_auth.hpp"
 #include "switchboard/host/logging.hpp"
 #include "switchboard/host/metrics.hpp"
 #include "switchboard/host/state_store.hpp"
@@ -19,6 +20,8 @@ struct context_services {
   metrics_registry& metrics;
   /// Secrets to redact from messages the host stores or prints (logs redact on their own).
   const secret_registry* secrets = nullptr;
+  sdk::http_client* http = nullptr;
+  const connection_auth* auth = nullptr;
 };
 
 class route_context final : public sdk::context {
@@ -36,8 +39,10 @@ class route_context final : public sdk::context {
   sdk::clock_service& clock() noexcept override;
   sdk::kv_state& state() noexcept override;
   sdk::id_map& ids() noexcept override;
-  sdk::http_client* http() noexcept override { return nullptr; }
-  sdk::token_provider* tokens(std::string_view) noexcept override { return nullptr; }
+  sdk::http_client* http() noexcept override { return http_; }
+  sdk::token_provider* tokens(std::string_view connection) noexcept override {
+    return auth_ == nullptr ? nullptr : auth_->find(route_.tenant, connection);
+  }
   bool stop_requested() const noexcept override { return stop_.requested(level_); }
 
  private:
@@ -49,6 +54,8 @@ class route_context final : public sdk::context {
   std::string component_;
   stop_control& stop_;
   stop_level level_;
+  sdk::http_client* http_;
+  const connection_auth* auth_;
   std::unique_ptr<sdk::logger> logger_;
   std::unique_ptr<sdk::metrics_recorder> metrics_;
   std::unique_ptr<clock_impl> clock_;

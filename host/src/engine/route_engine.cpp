@@ -18,7 +18,8 @@ struct route_engine::impl {
   const host_config& config;
   const plugin_registry& plugins;
   engine_services services;
-  context_services context{services.state, services.logs, services.metrics, &services.secrets};
+  context_services context{services.state,    services.logs, services.metrics,
+                           &services.secrets, services.http, services.auth};
 
   std::vector<route_blueprint> blueprints(const route_filter& filter) const {
     std::vector<route_blueprint> out;

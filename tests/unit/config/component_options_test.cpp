@@ -81,6 +81,7 @@ connection_config connection(const std::string& options) {
   return {"crm",
           "crm",
           json::parse(options).as_object(),
+          {},
           {"/cfg/host.json", "/tenants/0/connections/crm"}};
 }
 

@@ -88,6 +88,9 @@ struct connection_config {
   std::string name;
   std::string plugin;
   boost::json::object options;  ///< raw, secret references unresolved
+  /// How the connection gets access tokens ({"type": "entra_secret", ...}); empty: none.
+  /// Raw, secret references unresolved; checked when the host builds its token provider.
+  boost::json::object auth;
   config_location where;
 };
 
@@ -108,13 +111,26 @@ struct log_config {
   std::filesystem::path file;  ///< empty: standard error
 };
 
+/// The host's HTTPS client.
+struct http_config {
+  std::filesystem::path ca_file;  ///< PEM CAs to trust (absolute); empty: the system store
+  bool verify_peer = true;
+  std::size_t max_connections_per_origin = 16;
+  std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::milliseconds read_timeout{60000};
+  std::size_t max_response_body = std::size_t{64} << 20;
+  double rate_limit = 0;  ///< requests per second per origin; 0: none
+  unsigned rate_burst = 1;
+};
+
 /// The host configuration with its tenants.
 struct host_config {
   std::filesystem::path file;             ///< the host config file (absolute)
   std::string listen = "127.0.0.1:8080";  ///< admin API address
   std::filesystem::path state_path;       ///< SQLite file (relative paths: to the config file)
   std::vector<std::filesystem::path> plugin_dirs;  ///< absolute
-  unsigned worker_threads = 2;
+  unsigned worker_threads = 2;                     ///< I/O threads of the HTTPS client
+  http_config http;
   std::chrono::milliseconds shutdown_grace{30000};
   log_config log;
   std::vector<tenant_config> tenants;
@@ -167,6 +183,13 @@ boost::json::object resolve_component_config(const component_config& component,
                                              const sdk::config_schema& schema,
                                              const secret_resolver& resolver,
                                              secret_registry& secrets);
+
+/// Resolves secret references in a standalone options object located at `where` (file and
+/// pointer of the object itself), validates it against `schema` and fills defaults, as
+/// resolve_component_config() does. Throws config_error.
+boost::json::object resolve_options(const boost::json::object& values, const config_location& where,
+                                    const sdk::config_schema& schema,
+                                    const secret_resolver& resolver, secret_registry& secrets);
 
 /// Renders a component's config schema as a JSON Schema (draft 2020-12) object: types,
 /// defaults, required, enum, minimum/maximum, descriptions, "writeOnly" for secrets and

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "switchboard/host/config.hpp"
+#include "switchboard/host/connection_auth.hpp"
 #include "switchboard/host/logging.hpp"
 #include "switchboard/host/metrics.hpp"
 #include "switchboard/host/plugin_loader.hpp"
@@ -65,6 +66,10 @@ struct engine_services {
   stop_control& stop;
   secret_registry& secrets;
   secret_resolver resolver = secret_resolver::system();
+  /// The HTTPS client components reach through their context; null: none.
+  sdk::http_client* http = nullptr;
+  /// Token providers of the tenants' connections; null: none.
+  const connection_auth* auth = nullptr;
 };
 
 /// Runs the routes of a host configuration. Thread-safe for one run() at a time.
