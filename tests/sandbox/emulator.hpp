@@ -66,8 +66,9 @@ class token_registry {
 
 /// A JSON reply with Content-Type application/json (OData services add their own headers).
 server_reply json_reply(int status, const boost::json::value& body);
-/// Decodes %XX and '+' (as space) in a query component.
-std::string percent_decode(std::string_view text);
+/// Decodes %XX, and '+' as a space when `plus_as_space` (query components; not in paths or
+/// in OData's own links, where '+' is itself).
+std::string percent_decode(std::string_view text, bool plus_as_space = true);
 /// The query parameters in order, names and values percent-decoded.
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);
 /// The value of a bearer Authorization header, or "".

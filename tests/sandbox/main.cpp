@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     try {
-      options.faults.emplace_back(f.substr(0, colon), sb::fault_rule::from_text(f.substr(colon + 1)));
+      options.faults.emplace_back(f.substr(0, colon),
+                                  sb::fault_rule::from_text(f.substr(colon + 1)));
     } catch (const std::invalid_argument& e) {
       std::cerr << "--fault " << f << ": " << e.what() << "\n";
       return 2;

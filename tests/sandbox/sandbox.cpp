@@ -27,7 +27,8 @@ host::server_options server_options_for(const sandbox_options& o, std::size_t in
 
 std::filesystem::path make_temp_dir() {
   std::random_device rd;
-  auto dir = std::filesystem::temp_directory_path() / fmt::format("switchboard-sandbox-{:08x}", rd());
+  auto dir =
+      std::filesystem::temp_directory_path() / fmt::format("switchboard-sandbox-{:08x}", rd());
   std::filesystem::create_directories(dir);
   return dir;
 }
@@ -66,7 +67,8 @@ sandbox::sandbox(sandbox_options options)
   campaign.ims_org_id = c.ims_org_id;
   campaign.api_keys = {c.ims_client_id};
   auto campaign_service = std::make_unique<campaign_emulator>(ims_tokens_, std::move(campaign));
-  if (options_.seed_profiles > 0) campaign_service->seed_profiles(options_.seed_profiles, options_.seed);
+  if (options_.seed_profiles > 0)
+    campaign_service->seed_profiles(options_.seed_profiles, options_.seed);
 
   events_options events;
   events.registrations.push_back(
@@ -125,18 +127,22 @@ json::object sandbox::describe() const {
   json::object urls;
   for (const auto& [name, host] : service_index_) urls[name] = host->url();
   urls["control"] = control_->base_url();
-  return json::object{
-      {"urls", std::move(urls)},
-      {"ca_file", ca_file_.string()},
-      {"entra", {{"tenant", c.entra_tenant}, {"client_id", c.entra_client_id},
-                 {"client_secret", c.entra_client_secret}}},
-      {"ims", {{"org_id", c.ims_org_id}, {"client_id", c.ims_client_id},
-               {"client_secret", c.ims_client_secret},
-               {"technical_account", c.ims_technical_account}}},
-      {"campaign", {{"organization", c.campaign_organization}}},
-      {"events", {{"organization", c.events_organization},
-                  {"integration", c.events_integration},
-                  {"registration", c.events_registration}}}};
+  return json::object{{"urls", std::move(urls)},
+                      {"ca_file", ca_file_.string()},
+                      {"entra",
+                       {{"tenant", c.entra_tenant},
+                        {"client_id", c.entra_client_id},
+                        {"client_secret", c.entra_client_secret}}},
+                      {"ims",
+                       {{"org_id", c.ims_org_id},
+                        {"client_id", c.ims_client_id},
+                        {"client_secret", c.ims_client_secret},
+                        {"technical_account", c.ims_technical_account}}},
+                      {"campaign", {{"organization", c.campaign_organization}}},
+                      {"events",
+                       {{"organization", c.events_organization},
+                        {"integration", c.events_integration},
+                        {"registration", c.events_registration}}}};
 }
 
 }  // namespace switchboard::sandbox

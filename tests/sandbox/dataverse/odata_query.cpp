@@ -70,26 +70,6 @@ std::optional<std::string> attribute(std::string_view text, std::string_view nam
   return std::string(text.substr(start, end - start));
 }
 
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string decode_percent(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 query_options parse_query_options(const std::vector<std::pair<std::string, std::string>>& query) {
@@ -228,7 +208,7 @@ std::optional<paging_cookie> parse_skiptoken(std::string_view value) {
   const auto encoded_inner = attribute(value, "pagingcookie");
   const auto tracking = attribute(value, "istracking");
   if (!page || !encoded_inner || !tracking) return std::nullopt;
-  const auto inner = decode_percent(*encoded_inner);
+  const auto inner = percent_decode(*encoded_inner, false);
   if (inner.rfind("<cookie ", 0) != 0) return std::nullopt;
   paging_cookie cookie;
   cookie.page = parse_size(*page).value_or(0);

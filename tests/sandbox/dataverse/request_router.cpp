@@ -18,27 +18,6 @@ namespace json = boost::json;
 
 constexpr std::string_view api_prefix = "/api/data/";
 
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/// Percent-decodes a path ('+' stays '+').
-std::string decode_path(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 bool valid_version(std::string_view version) {
   if (version.size() < 4 || version.substr(0, 3) != "v9.") return false;
   for (const char c : version.substr(3)) {
@@ -56,7 +35,7 @@ std::optional<std::pair<std::string, std::string>> split_api_path(std::string_vi
   if (!valid_version(version)) return std::nullopt;
   const auto resource =
       slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
-  return std::make_pair(std::string(version), decode_path(resource));
+  return std::make_pair(std::string(version), percent_decode(resource, false));
 }
 
 server_reply method_not_allowed(std::string_view method) {
