@@ -1,6 +1,8 @@
 // Generates a CA and a server certificate with OpenSSL 3 (EC P-256, SHA-256 signatures).
 #include "sandbox/tls_identity.hpp"
 
+#include "sandbox/openssl_handles.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -15,18 +17,8 @@
 namespace switchboard::sandbox {
 namespace {
 
-struct free_key {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct free_cert {
-  void operator()(X509* c) const { X509_free(c); }
-};
-struct free_bio {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using key_ptr = std::unique_ptr<EVP_PKEY, free_key>;
-using cert_ptr = std::unique_ptr<X509, free_cert>;
-using bio_ptr = std::unique_ptr<BIO, free_bio>;
+using key_ptr = pkey_ptr;
+using cert_ptr = x509_ptr;
 
 [[noreturn]] void fail(const char* what) {
   char reason[256] = "unknown error";

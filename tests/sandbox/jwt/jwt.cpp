@@ -1,5 +1,6 @@
 // Base64url, JWS parsing and certificate-based signature verification with OpenSSL 3.
 #include "sandbox/jwt/jwt.hpp"
+#include "sandbox/openssl_handles.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -71,19 +72,6 @@ std::optional<std::string> decode(std::string_view text, std::string_view alphab
   }
   return out;
 }
-
-struct bio_free {
-  void operator()(BIO* b) const noexcept { BIO_free(b); }
-};
-struct x509_free {
-  void operator()(X509* x) const noexcept { X509_free(x); }
-};
-struct pkey_free {
-  void operator()(EVP_PKEY* k) const noexcept { EVP_PKEY_free(k); }
-};
-struct md_ctx_free {
-  void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
-};
 
 /// Clears the thread's OpenSSL error queue on scope exit: a failed check must not leave errors
 /// behind for the TLS code that runs next on the same server thread.
@@ -192,9 +180,9 @@ std::optional<std::string> string_claim(const boost::json::object& claims, std::
 
 certificate certificate::from_pem(std::string_view pem) {
   const error_queue_guard guard;
-  std::unique_ptr<BIO, bio_free> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  bio_ptr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) throw std::runtime_error("BIO_new_mem_buf failed");
-  std::unique_ptr<X509, x509_free> x509(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  x509_ptr x509(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (!x509) throw std::invalid_argument("no X.509 certificate in the PEM text");
   certificate cert;
   unsigned char* der = nullptr;
@@ -223,10 +211,9 @@ bool certificate::verify(std::string_view alg, std::string_view input,
   if (!pss && alg != "RS256") return false;
   const error_queue_guard guard;
   const auto* p = reinterpret_cast<const unsigned char*>(public_key_der_.data());
-  std::unique_ptr<EVP_PKEY, pkey_free> key(
-      d2i_PUBKEY(nullptr, &p, static_cast<long>(public_key_der_.size())));
+  pkey_ptr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(public_key_der_.size())));
   if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA) return false;
-  std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx(EVP_MD_CTX_new());
+  md_ctx_ptr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, EVP_sha256(), nullptr, key.get()) != 1) {
     return false;

@@ -1,5 +1,6 @@
 // Key and certificate generation and JWS signing with the OpenSSL 3 EVP API.
 #include "sandbox/jwt/signing.hpp"
+#include "sandbox/openssl_handles.hpp"
 
 #include "sandbox/jwt/jwt.hpp"
 
@@ -17,19 +18,6 @@
 
 namespace switchboard::sandbox::jwt {
 namespace {
-
-struct bio_free {
-  void operator()(BIO* b) const noexcept { BIO_free(b); }
-};
-struct x509_free {
-  void operator()(X509* x) const noexcept { X509_free(x); }
-};
-struct pkey_free {
-  void operator()(EVP_PKEY* k) const noexcept { EVP_PKEY_free(k); }
-};
-struct md_ctx_free {
-  void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
-};
 
 [[noreturn]] void fail(std::string_view what) {
   std::string message(what);
@@ -52,9 +40,9 @@ std::string bio_text(BIO* bio) {
 }  // namespace
 
 rsa_credential generate_rsa_credential(std::string_view common_name, int bits) {
-  std::unique_ptr<EVP_PKEY, pkey_free> key(EVP_RSA_gen(static_cast<unsigned>(bits)));
+  pkey_ptr key(EVP_RSA_gen(static_cast<unsigned>(bits)));
   if (!key) fail("rsa key generation failed");
-  std::unique_ptr<X509, x509_free> cert(X509_new());
+  x509_ptr cert(X509_new());
   if (!cert) fail("X509_new failed");
   const std::string cn(common_name);
   X509_set_version(cert.get(), 2);
@@ -69,8 +57,8 @@ rsa_credential generate_rsa_credential(std::string_view common_name, int bits) {
       X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) {
     fail("self-signed certificate creation failed");
   }
-  std::unique_ptr<BIO, bio_free> key_bio(BIO_new(BIO_s_mem()));
-  std::unique_ptr<BIO, bio_free> cert_bio(BIO_new(BIO_s_mem()));
+  bio_ptr key_bio(BIO_new(BIO_s_mem()));
+  bio_ptr cert_bio(BIO_new(BIO_s_mem()));
   if (!key_bio || !cert_bio ||
       PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) !=
           1 ||
@@ -89,17 +77,15 @@ std::string sign(const boost::json::object& header, const boost::json::object& c
   if (alg != "RS256" && alg != "PS256") {
     throw std::invalid_argument("unsupported signing alg '" + alg + "'");
   }
-  std::unique_ptr<BIO, bio_free> bio(
-      BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
-  std::unique_ptr<EVP_PKEY, pkey_free> key(
-      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  bio_ptr bio(BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
+  pkey_ptr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!key) {
     ERR_clear_error();
     throw std::invalid_argument("no private key in the PEM text");
   }
   const std::string input = base64url_encode(boost::json::serialize(header)) + "." +
                             base64url_encode(boost::json::serialize(claims));
-  std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx(EVP_MD_CTX_new());
+  md_ctx_ptr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha256(), nullptr, key.get()) != 1) {
     fail("EVP_DigestSignInit failed");
