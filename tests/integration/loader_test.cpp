@@ -166,6 +166,8 @@ TEST(Loader, KeepsTheLibraryLoadedWhileAnObjectFromItLives) {
       sdk::http_client* http() noexcept override { return nullptr; }
       sdk::token_provider* tokens(std::string_view) noexcept override { return nullptr; }
       bool stop_requested() const noexcept override { return false; }
+      bool replaying() const noexcept override { return false; }
+      sdk::id_map* route_ids(std::string_view) noexcept override { return nullptr; }
     };
     static null_context context;
     processor = host::plugin_object<sdk::processor>(

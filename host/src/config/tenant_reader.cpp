@@ -121,7 +121,8 @@ void read_route_limits(const object_reader& reader, route_config& route) {
 
 route_config read_route(const json_node& node, const connection_map& connections) {
   const object_reader reader(node, {"id", "enabled", "source", "processors", "sink", "batch_size",
-                                    "queue_batches", "poll_interval", "error_policy"});
+                                    "queue_batches", "poll_interval", "error_policy", "mapping",
+                                    "replay_guard"});
   route_config route;
   route.where = node.location();
   route.id = reader.required("id").id();
@@ -133,19 +134,56 @@ route_config read_route(const json_node& node, const connection_map& connections
     }
   }
   route.sink = read_component(reader.required("sink"), connections);
+  if (auto n = reader.find("mapping")) route.mapping = n->opaque_object();
+  if (auto n = reader.find("replay_guard")) {
+    route.replay_guard = static_cast<std::uint64_t>(n->integer(0, 1'000'000'000'000));
+  }
   read_route_limits(reader, route);
   return route;
 }
 
+/// Table mappings are one-to-one: a source table, or a target resource, belongs to at most one
+/// enabled route of a tenant.
+class mapping_uniqueness {
+ public:
+  void check(const route_config& route) {
+    if (route.mapping.empty() || !route.enabled) return;
+    check_side(route, "source", "table", sources_, "Dataverse table");
+    check_side(route, "target", "resource", targets_, "Campaign resource");
+  }
+
+ private:
+  using seen = std::map<std::string, std::string, std::less<>>;
+  static void check_side(const route_config& route, std::string_view side, std::string_view key,
+                         seen& used, std::string_view what) {
+    const auto* object = route.mapping.if_contains(side);
+    if (object == nullptr || !object->is_object()) return;
+    const auto* name = object->as_object().if_contains(key);
+    if (name == nullptr || !name->is_string() || name->as_string().empty()) return;
+    const std::string value(name->as_string());
+    const auto [it, inserted] = used.emplace(value, route.id);
+    if (!inserted) {
+      throw config_error(route.where.file,
+                         fmt::format("{}/mapping/{}/{}", route.where.pointer, side, key),
+                         fmt::format("{} {} is already mapped by route {}: mappings are one-to-one",
+                                     what, quote(value), quote(it->second)));
+    }
+  }
+  seen sources_;
+  seen targets_;
+};
+
 std::vector<route_config> read_routes(const json_node& node, const connection_map& connections) {
   std::vector<route_config> routes;
   std::set<std::string, std::less<>> ids;
+  mapping_uniqueness mappings;
   for (const auto& element : node.elements()) {
     auto route = read_route(element, connections);
     if (!ids.insert(route.id).second) {
       throw config_error(route.where.file, route.where.pointer + "/id",
                          "duplicate route id " + quote(route.id));
     }
+    mappings.check(route);
     routes.push_back(std::move(route));
   }
   return routes;

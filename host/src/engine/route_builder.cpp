@@ -9,9 +9,10 @@
 namespace switchboard::host {
 namespace {
 
-stage_blueprint make_stage(const tenant_config& tenant, const component_config& config,
-                           sdk::component_kind expected, const plugin_registry& plugins,
-                           const secret_resolver& resolver, secret_registry& secrets) {
+stage_blueprint make_stage(const tenant_config& tenant, const route_config& route,
+                           const component_config& config, sdk::component_kind expected,
+                           const plugin_registry& plugins, const secret_resolver& resolver,
+                           secret_registry& secrets) {
   const auto fail = [&](const std::string& suffix, std::string reason) {
     return config_error(config.where.file, config.where.pointer + suffix, std::move(reason));
   };
@@ -54,7 +55,7 @@ stage_blueprint make_stage(const tenant_config& tenant, const component_config& 
   }
   stage_blueprint stage;
   stage.options =
-      resolve_component_config(config, connection, descriptor.config, resolver, secrets);
+      resolve_component_config(config, connection, descriptor.config, resolver, secrets, &route);
   stage.component = std::move(*found);
   stage.config = &config;
   return stage;
@@ -90,21 +91,24 @@ route_blueprint make_blueprint(const tenant_config& tenant, const route_config& 
   bp.route = &route;
   bp.key = {tenant.id, route.id};
   bp.source =
-      make_stage(tenant, route.source, sdk::component_kind::source, plugins, resolver, secrets);
+      make_stage(tenant, route, route.source, sdk::component_kind::source, plugins, resolver, secrets);
   for (const auto& p : route.processors) {
     bp.processors.push_back(
-        make_stage(tenant, p, sdk::component_kind::processor, plugins, resolver, secrets));
+        make_stage(tenant, route, p, sdk::component_kind::processor, plugins, resolver, secrets));
   }
-  bp.sink = make_stage(tenant, route.sink, sdk::component_kind::sink, plugins, resolver, secrets);
+  bp.sink = make_stage(tenant, route, route.sink, sdk::component_kind::sink, plugins, resolver, secrets);
   return bp;
 }
 
 route_instance instantiate(const route_blueprint& bp, const context_services& services,
-                           std::int64_t run_id, stop_control& stop, bool with_source) {
+                           std::int64_t run_id, stop_control& stop, bool with_source,
+                           bool replaying) {
   route_instance instance;
+  instance.replaying->store(replaying);
   auto context_for = [&](const stage_blueprint& stage, stop_level level) -> route_context& {
     instance.contexts.push_back(std::make_unique<route_context>(
-        services, bp.key, stage.component.descriptor->id, run_id, stop, level));
+        services, bp.key, stage.component.descriptor->id, run_id, stop, level, bp.tenant,
+        instance.replaying.get()));
     return *instance.contexts.back();
   };
   if (with_source) {

@@ -37,6 +37,8 @@ route_blueprint make_blueprint(const tenant_config& tenant, const route_config& 
 /// The live components of a route and their contexts. Members are destroyed bottom-up:
 /// components first, then their contexts (which the components borrow).
 struct route_instance {
+  /// True while the route replays its source on request; read by the contexts.
+  std::unique_ptr<std::atomic<bool>> replaying = std::make_unique<std::atomic<bool>>(false);
   std::vector<std::unique_ptr<route_context>> contexts;
   plugin_object<sdk::source> source;
   std::vector<plugin_object<sdk::processor>> processors;
@@ -47,6 +49,7 @@ struct route_instance {
 /// throws or returns null becomes a std::runtime_error naming the component and where it is
 /// configured.
 route_instance instantiate(const route_blueprint& blueprint, const context_services& services,
-                           std::int64_t run_id, stop_control& stop, bool with_source);
+                           std::int64_t run_id, stop_control& stop, bool with_source,
+                           bool replaying = false);
 
 }  // namespace switchboard::host

@@ -1,6 +1,8 @@
 // Route-bound implementations of the SDK's host services.
 #include "route_context.hpp"
 
+#include <algorithm>
+
 namespace switchboard::host {
 
 class route_context::clock_impl final : public sdk::clock_service {
@@ -61,7 +63,8 @@ class route_context::ids_impl final : public sdk::id_map {
 
 route_context::route_context(const context_services& services, route_key route,
                              std::string component, std::int64_t run_id, stop_control& stop,
-                             stop_level level)
+                             stop_level level, const tenant_config* tenant,
+                             const std::atomic<bool>* replaying)
     : route_(std::move(route)),
       component_(std::move(component)),
       stop_(stop),
@@ -72,12 +75,37 @@ route_context::route_context(const context_services& services, route_key route,
       metrics_(services.metrics.make_recorder({route_.tenant, route_.route, component_})),
       clock_(std::make_unique<clock_impl>(stop, level)),
       kv_(std::make_unique<kv_impl>(services.state, route_)),
-      ids_(std::make_unique<ids_impl>(services.state, route_)) {}
+      ids_(std::make_unique<ids_impl>(services.state, route_)),
+      state_(services.state),
+      tenant_(tenant),
+      replaying_(replaying) {}
 
 route_context::~route_context() = default;
 
 sdk::clock_service& route_context::clock() noexcept { return *clock_; }
 sdk::kv_state& route_context::state() noexcept { return *kv_; }
 sdk::id_map& route_context::ids() noexcept { return *ids_; }
+
+sdk::id_map* route_context::route_ids(std::string_view route) noexcept {
+  if (route == route_.route) return ids_.get();
+  if (tenant_ == nullptr) return nullptr;
+  const bool known = std::any_of(tenant_->routes.begin(), tenant_->routes.end(),
+                                 [&](const route_config& r) { return r.id == route; });
+  if (!known) return nullptr;
+  try {
+    std::lock_guard lock(other_ids_mutex_);
+    auto it = other_ids_.find(route);
+    if (it == other_ids_.end()) {
+      it = other_ids_.emplace(std::string(route), std::pair<route_key, std::unique_ptr<ids_impl>>(
+                                                      route_key{route_.tenant, std::string(route)},
+                                                      nullptr))
+               .first;
+      it->second.second = std::make_unique<ids_impl>(state_, it->second.first);
+    }
+    return it->second.second.get();
+  } catch (...) {
+    return nullptr;
+  }
+}
 
 }  // namespace switchboard::host

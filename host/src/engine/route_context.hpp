@@ -8,7 +8,10 @@
 #include "switchboard/host/stop_control.hpp"
 #include "switchboard/sdk/context.hpp"
 
+#include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace switchboard::host {
@@ -27,8 +30,12 @@ struct context_services {
 class route_context final : public sdk::context {
  public:
   /// `stop` interrupts clock waits at `level` (sources: stop; processors and sinks: abort).
+  /// `tenant` names the routes whose id maps route_ids() may hand out; `replaying` is the
+  /// route's replay flag, owned by the route's runner (outlives this context).
   route_context(const context_services& services, route_key route, std::string component,
-                std::int64_t run_id, stop_control& stop, stop_level level);
+                std::int64_t run_id, stop_control& stop, stop_level level,
+                const tenant_config* tenant = nullptr,
+                const std::atomic<bool>* replaying = nullptr);
   ~route_context() override;
 
   std::string_view tenant() const noexcept override { return route_.tenant; }
@@ -44,6 +51,10 @@ class route_context final : public sdk::context {
     return auth_ == nullptr ? nullptr : auth_->find(route_.tenant, connection);
   }
   bool stop_requested() const noexcept override { return stop_.requested(level_); }
+  bool replaying() const noexcept override {
+    return replaying_ != nullptr && replaying_->load();
+  }
+  sdk::id_map* route_ids(std::string_view route) noexcept override;
 
  private:
   class clock_impl;
@@ -61,6 +72,12 @@ class route_context final : public sdk::context {
   std::unique_ptr<clock_impl> clock_;
   std::unique_ptr<kv_impl> kv_;
   std::unique_ptr<ids_impl> ids_;
+  state_store& state_;
+  const tenant_config* tenant_;
+  const std::atomic<bool>* replaying_;
+  std::mutex other_ids_mutex_;
+  /// Other routes' id maps, made on first use; nodes never move, so the keys stay valid.
+  std::map<std::string, std::pair<route_key, std::unique_ptr<ids_impl>>, std::less<>> other_ids_;
 };
 
 }  // namespace switchboard::host

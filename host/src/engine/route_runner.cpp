@@ -81,10 +81,12 @@ route_outcome route_runner::run() {
   }
   log_ = services_.logs.make_logger({bp_.key.tenant, bp_.key.route, "", outcome.run_id});
   try {
-    route_instance instance = instantiate(bp_, services_, outcome.run_id, stop_, true);
+    const bool replaying = start_replay_if_requested();
+    route_instance instance = instantiate(bp_, services_, outcome.run_id, stop_, true, replaying);
     const auto cursor = services_.state.cursor(bp_.key).value_or("");
     log().info(fmt::format("route started from {}",
                            cursor.empty() ? "the beginning" : "cursor " + cursor));
+    replaying_ = instance.replaying.get();
     pipeline pipe(bp_.route->queue_batches);
     std::thread reader([&] {
       try {
@@ -148,6 +150,19 @@ route_outcome route_runner::run() {
     log().error(fmt::format("recording the end of the run failed: {}", e.what()));
   }
   return outcome;
+}
+
+bool route_runner::start_replay_if_requested() {
+  const auto flag = services_.state.kv_get(bp_.key, replay_state_key);
+  if (!flag) return false;
+  if (*flag == replay_requested) {
+    services_.state.reset_cursor(bp_.key);
+    services_.state.kv_put(bp_.key, replay_state_key, replay_running);
+    log().info("replay requested: reading the whole source again from the beginning");
+  } else {
+    log().info("resuming an unfinished replay");
+  }
+  return true;
 }
 
 void route_runner::read_stage(route_instance& instance, pipeline& pipe) {
@@ -251,6 +266,9 @@ void route_runner::process_stage(route_instance& instance, pipeline& pipe) {
       try {
         instance.processors[i]->process(records, rejected);
       } catch (const std::exception& e) {
+        // A processor that gives up because the host is stopping (e.g. while it waits for a
+        // dependency) leaves its batch uncommitted: the next run reads it again.
+        if (stop_.abort_requested()) return;
         fail(fmt::format("processor {} threw: {}", bp_.processors[i].config->component, e.what()));
         return;
       }
@@ -287,6 +305,11 @@ void route_runner::write_stage(route_instance& instance, pipeline& pipe, std::in
     }
     if (!result.ids.empty()) services_.state.put_ids(bp_.key, result.ids);
     services_.state.commit(bp_.key, next->batch.next.token, letters);
+    if (next->batch.caught_up && replaying_ != nullptr && replaying_->load()) {
+      services_.state.kv_erase(bp_.key, replay_state_key);
+      replaying_->store(false);
+      log().info("replay finished: the whole source was read and written");
+    }
     counts_.dead_lettered += letters.size();
     if (!letters.empty()) {
       log().warn(fmt::format("dead-lettered {} record(s); first at {}: {}", letters.size(),

@@ -32,6 +32,9 @@ class route_runner {
     run_counts snapshot() const;
   };
 
+  /// Starts a replay an admin asked for (resets the cursor), or resumes an unfinished one;
+  /// returns true when the route is replaying.
+  bool start_replay_if_requested();
   void read_stage(route_instance& instance, pipeline& pipe);
   void process_stage(route_instance& instance, pipeline& pipe);
   void write_stage(route_instance& instance, pipeline& pipe, std::int64_t run_id);
@@ -48,6 +51,7 @@ class route_runner {
   std::mutex failure_mutex_;
   std::string failure_;
   std::atomic<bool> source_finished_{false};
+  std::atomic<bool>* replaying_ = nullptr;
 };
 
 }  // namespace switchboard::host

@@ -80,6 +80,12 @@ struct route_config {
   std::size_t queue_batches = 4;                  ///< bounded queue between stages
   std::chrono::milliseconds poll_interval{5000};  ///< wait when the source is caught up
   error_policy errors;
+  /// The route's table mapping (docs/mapping.md), raw; handed to every component whose schema
+  /// declares a "mapping" option and that does not set one itself. Empty: none.
+  boost::json::object mapping;
+  /// `switchboard replay` refuses (unless forced) when the source holds more records than
+  /// this, or more than this many are waiting (dead letters).
+  std::uint64_t replay_guard = 2'000'000;
   config_location where;
 };
 
@@ -173,7 +179,9 @@ class secret_registry {
 };
 
 /// Produces the options a component's factory receives: the connection's options (if the
-/// component names one) overlaid by the component's own config; secret references resolved
+/// component names one) overlaid by the component's own config, plus the route's mapping
+/// (`route`, may be null) when the schema declares a "mapping" option the config leaves unset;
+/// secret references resolved
 /// in every string; then validated against `schema` (unknown keys, types, required, allowed
 /// values, bounds) and defaults filled. Values of secret options and values that came from a
 /// reference are added to `secrets` and never appear in error messages.
@@ -182,7 +190,8 @@ boost::json::object resolve_component_config(const component_config& component,
                                              const connection_config* connection,
                                              const sdk::config_schema& schema,
                                              const secret_resolver& resolver,
-                                             secret_registry& secrets);
+                                             secret_registry& secrets,
+                                             const route_config* route = nullptr);
 
 /// Resolves secret references in a standalone options object located at `where` (file and
 /// pointer of the object itself), validates it against `schema` and fills defaults, as

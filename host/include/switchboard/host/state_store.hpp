@@ -74,6 +74,13 @@ struct id_update {
 /// (a process crash loses nothing that a call returned from). Failures of the underlying
 /// database throw std::runtime_error naming the operation and the database's message.
 /// Implementations: SQLite (embedded, WAL); PostgreSQL later for several hosts.
+/// Route key-value entries the host keeps for itself. Keys starting with "host:" are reserved:
+/// plugins must not use them. "host:replay" is "requested" after `switchboard replay` and
+/// "running" while the route replays its whole source.
+inline constexpr std::string_view replay_state_key = "host:replay";
+inline constexpr std::string_view replay_requested = "requested";
+inline constexpr std::string_view replay_running = "running";
+
 class state_store {
  public:
   virtual ~state_store() = default;

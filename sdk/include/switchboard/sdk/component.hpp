@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ class source {
   /// records than asked, or none. On failure, `out` is discarded and the host retries
   /// (retryable), resynchronises (needs_resync) or fails the route (permanent).
   virtual status read(batch& out, std::size_t max_records) = 0;
+  /// How many records a full read from the beginning would produce, when the source can tell
+  /// (e.g. a table's row count); nullopt when it cannot. Called after open(); the host uses it
+  /// for progress and for the replay guard.
+  virtual std::optional<std::uint64_t> total_records() { return std::nullopt; }
 };
 
 /// A record a processor could not handle, with the reason; the host dead-letters it.

@@ -105,6 +105,13 @@ class context {
   virtual token_provider* tokens(std::string_view connection) noexcept = 0;
   /// True once the host has begun shutting down: finish or abandon the current call promptly.
   virtual bool stop_requested() const noexcept = 0;
+  /// True while the route replays its whole source on an admin's request (`switchboard
+  /// replay`): sinks then write every record in full (fields otherwise written on create only
+  /// included) instead of skipping the ones that look unchanged.
+  virtual bool replaying() const noexcept = 0;
+  /// The id map of another route of the same tenant, read-only in spirit (to resolve links to
+  /// records that route wrote), or nullptr when the tenant has no such route.
+  virtual id_map* route_ids(std::string_view route) noexcept = 0;
 };
 
 }  // namespace switchboard::sdk
