@@ -1,6 +1,8 @@
 // The in-process test host.
 #include "support/test_host.hpp"
 
+#include "cli/cli_session.hpp"
+
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
@@ -34,16 +36,25 @@ test_host::~test_host() = default;
 
 void test_host::configure(const std::string& routes_json, const std::string& plugins_json,
                           const std::string& extra_host_json) {
+  configure_tenant(
+      fmt::format(R"({{"id": "acme", "plugins": {}, "routes": {}}})", plugins_json, routes_json),
+      extra_host_json);
+}
+
+void test_host::configure_tenant(const std::string& tenant_json,
+                                 const std::string& extra_host_json) {
   engine_.reset();
+  auth_.reset();
+  http_.reset();
   write_file(dir_ / "host.json", fmt::format(R"({{
   "state": "state.db",
   "log": {{"format": "json", "level": "debug", "file": "host.log"}},
   "shutdown_grace": "10s",
   {}
-  "tenants": [{{"id": "acme", "plugins": {}, "routes": {}}}]
+  "tenants": [{}]
 }})",
                                              extra_host_json.empty() ? "" : extra_host_json + ",",
-                                             plugins_json, routes_json));
+                                             tenant_json));
   config_ = host::load_host_config(dir_ / "host.json");
   if (!logs_) {
     logs_ = std::make_unique<host::log_service>(
@@ -52,8 +63,13 @@ void test_host::configure(const std::string& routes_json, const std::string& plu
   }
   if (!state_) state_ = host::open_sqlite_state_store(config_.state_path);
   stop_ = std::make_unique<host::stop_control>();
-  engine_ = std::make_unique<host::route_engine>(
-      config_, plugins_, host::engine_services{*state_, *logs_, metrics_, *stop_, secrets_});
+  http_ = host::make_http_client(host::http_options(config_), &metrics_);
+  auth_ = std::make_unique<host::connection_auth>(config_, *http_,
+                                                  host::secret_resolver::system(), secrets_);
+  host::engine_services services{*state_, *logs_, metrics_, *stop_, secrets_};
+  services.http = http_.get();
+  services.auth = auth_.get();
+  engine_ = std::make_unique<host::route_engine>(config_, plugins_, std::move(services));
 }
 
 std::vector<host::route_outcome> test_host::run_once(const host::route_filter& filter) {

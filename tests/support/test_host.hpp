@@ -3,6 +3,8 @@
 
 #include "support/test_support.hpp"
 #include "switchboard/host/config.hpp"
+#include "switchboard/host/connection_auth.hpp"
+#include "switchboard/host/http_client.hpp"
 #include "switchboard/host/logging.hpp"
 #include "switchboard/host/metrics.hpp"
 #include "switchboard/host/plugin_loader.hpp"
@@ -33,6 +35,12 @@ class test_host {
                  const std::string& plugins_json = R"(["mock", "example"])",
                  const std::string& extra_host_json = "");
 
+  /// Writes host.json with `tenant_json` (a whole tenant object, connections included) as its
+  /// only tenant, plus `extra_host_json` members (e.g. "\"http\": {\"ca_file\": …}"), loads it
+  /// and builds the host's HTTPS client and the connections' token providers, as `run` does.
+  /// Keeps the state store across calls. Throws config_error.
+  void configure_tenant(const std::string& tenant_json, const std::string& extra_host_json = "");
+
   std::vector<host::route_outcome> run_once(const host::route_filter& filter = {});
   host::route_engine& engine() { return *engine_; }
   host::state_store& state() { return *state_; }
@@ -53,6 +61,8 @@ class test_host {
   host::metrics_registry metrics_;
   std::unique_ptr<host::stop_control> stop_;
   std::unique_ptr<host::route_engine> engine_;
+  std::unique_ptr<host::https_client> http_;
+  std::unique_ptr<host::connection_auth> auth_;
 };
 
 }  // namespace switchboard::test
