@@ -65,6 +65,12 @@ class mock_source final : public sdk::source {
     return result;
   }
 
+  /// Generator mode: `count`; JSONL files grow, so they cannot tell.
+  std::optional<std::uint64_t> total_records() override {
+    if (jsonl_) return std::nullopt;
+    return settings_.count;
+  }
+
  private:
   sdk::status read_generated(sdk::batch& out, std::size_t wanted) {
     const std::uint64_t remaining =

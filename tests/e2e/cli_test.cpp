@@ -76,7 +76,7 @@ std::uint64_t committed_cursor(const temp_dir& dir) {
 TEST(Cli, HelpListsEveryCommand) {
   const auto r = switchboard({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* command : {"run", "demo", "validate", "plugins", "routes", "dlq"}) {
+  for (const char* command : {"run", "demo", "validate", "plugins", "routes", "dlq", "replay"}) {
     EXPECT_THAT(r.out, HasSubstr(command));
   }
   EXPECT_THAT(r.out, HasSubstr("exit codes"));
@@ -132,6 +132,46 @@ TEST(Cli, RunOnceThenRoutesStatus) {
   EXPECT_THAT(status.out, HasSubstr("succeeded (run 1"));
   EXPECT_THAT(status.out, HasSubstr("cursor:       3000"));
   EXPECT_THAT(status.out, HasSubstr("dead letters: 0"));
+}
+
+TEST(Cli, ReplayIsRefusedAboveTheGuardAndOtherwiseRereadsTheWholeSourceOnTheNextRun) {
+  temp_dir dir;
+  const auto routes = [&](int guard) {
+    return fmt::format(R"([{{"id": "contacts", "replay_guard": {},
+        "source": {{"component": "mock.source", "config": {{"count": 500}}}},
+        "sink": {{"component": "mock.sink", "config": {}}}}}])",
+                       guard, jsonl_sink(dir));
+  };
+  auto config = write_config(dir, routes(500));
+  ASSERT_EQ(switchboard({"run", config.string(), "--once"}).exit_code, 0);
+  ASSERT_EQ(key_set(dir / "sink.jsonl").size(), 500U);
+
+  // 500 records in the source reach the guard of 500: refused, and nothing changes.
+  auto refused = switchboard({"replay", "acme", "contacts", config.string()});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("replay of acme/contacts refused: 500 records in the source, "
+                                     "0 waiting in the dead-letter store; the guard is 500"));
+  auto again = switchboard({"run", config.string(), "--once"});
+  EXPECT_THAT(again.out, HasSubstr("read 0, written 0"));
+
+  // Unknown route: a configuration error.
+  EXPECT_EQ(switchboard({"replay", "acme", "nope", config.string()}).exit_code, 2);
+
+  // Forced (or under the guard): accepted; the next run reads everything again, once.
+  auto forced = switchboard({"replay", "acme", "contacts", config.string(), "--force"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_THAT(forced.out, HasSubstr("replay of acme/contacts accepted (500 records in the source"));
+  auto replayed = switchboard({"run", config.string(), "--once"});
+  EXPECT_EQ(replayed.exit_code, 0) << replayed.err;
+  EXPECT_THAT(replayed.out, HasSubstr("read 500, written 500"));
+  EXPECT_EQ(jsonl_keys(dir / "sink.jsonl").size(), 1000U);
+  EXPECT_EQ(committed_cursor(dir), 500U);
+  EXPECT_THAT(read_file(dir / "host.log"), HasSubstr("replay finished"));
+  auto after = switchboard({"run", config.string(), "--once"});
+  EXPECT_THAT(after.out, HasSubstr("read 0, written 0"));
+
+  config = write_config(dir, routes(501));
+  EXPECT_EQ(switchboard({"replay", "acme", "contacts", config.string()}).exit_code, 0);
 }
 
 TEST(Cli, DeadLettersCanBeListedReplayedAndDiscarded) {

@@ -85,6 +85,9 @@ struct cli_state {
   std::size_t limit = 100;
   std::uint64_t demo_records = 200000;
   std::string demo_dir;
+  std::string replay_tenant;
+  std::string replay_route;
+  bool force = false;
 };
 
 void add_config_options(CLI::App* cmd, cli_state& s, bool config_required = true) {
@@ -133,6 +136,8 @@ int command_dlq_replay(const session_options& options, const std::vector<std::in
                        bool all, std::ostream& out, std::ostream& err);
 int command_dlq_discard(const session_options& options, const std::vector<std::int64_t>& ids,
                         bool all, std::ostream& out, std::ostream& err);
+int command_replay(const session_options& options, const std::string& tenant,
+                   const std::string& route, bool force, std::ostream& out, std::ostream& err);
 
 namespace {
 
@@ -192,6 +197,15 @@ int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostre
   dlq_discard->add_option("--id", s.ids, "dead letter id (repeatable)");
   dlq_discard->add_flag("--all", s.all, "every dead letter of the selected routes");
 
+  auto* replay = app.add_subcommand(
+      "replay",
+      "resynchronise a route's whole source (e.g. a table) when the route next runs; refused "
+      "above the route's replay_guard (default 2000000 records or dead letters) unless forced");
+  replay->add_option("tenant", s.replay_tenant, "tenant id")->required();
+  replay->add_option("route", s.replay_route, "route id")->required();
+  add_config_options(replay, s);
+  replay->add_flag("--force", s.force, "replay even above the guard");
+
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) reversed.pop_back();  // program name
   try {
@@ -208,6 +222,9 @@ int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (dlq_list->parsed()) return command_dlq_list(s.session, s.limit, s.json, out, err);
   if (dlq_replay->parsed()) return command_dlq_replay(s.session, s.ids, s.all, out, err);
   if (dlq_discard->parsed()) return command_dlq_discard(s.session, s.ids, s.all, out, err);
+  if (replay->parsed()) {
+    return command_replay(s.session, s.replay_tenant, s.replay_route, s.force, out, err);
+  }
   err << app.help();
   return exit_bad_config;
 }

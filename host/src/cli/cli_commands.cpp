@@ -227,4 +227,22 @@ int command_dlq_discard(const session_options& options, const std::vector<std::i
   return exit_ok;
 }
 
+int command_replay(const session_options& options, const std::string& tenant,
+                   const std::string& route, bool force, std::ostream& out, std::ostream& err) {
+  cli_session s;
+  if (int code = s.open(options, err, true); code != exit_ok) return code;
+  auto engine = s.make_engine();
+  try {
+    const auto outcome = engine.request_replay({tenant, route}, force);
+    (outcome.accepted ? out : err) << outcome.message << "\n";
+    return outcome.accepted ? exit_ok : exit_failed;
+  } catch (const config_error& e) {
+    err << "invalid configuration: " << e.what() << "\n";
+    return exit_bad_config;
+  } catch (const std::exception& e) {
+    err << fmt::format("{}/{}: replay request failed: {}\n", tenant, route, e.what());
+    return exit_failed;
+  }
+}
+
 }  // namespace switchboard::host

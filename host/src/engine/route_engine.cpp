@@ -109,6 +109,48 @@ std::vector<route_outcome> route_engine::run(
   return outcomes;
 }
 
+replay_request_outcome route_engine::request_replay(const route_key& key, bool force) {
+  const auto blueprints = impl_->blueprints({key.tenant, key.route});
+  if (blueprints.empty()) {
+    throw config_error(
+        impl_->config.file.string(), "",
+        fmt::format("no enabled route {}/{} in this configuration", key.tenant, key.route));
+  }
+  const auto& bp = blueprints.front();
+  auto& state = impl_->services.state;
+  replay_request_outcome outcome;
+  outcome.guard = bp.route->replay_guard;
+  outcome.backlog = state.count_dead_letters(key);
+  {
+    stop_control stop(impl_->services.stop);
+    route_instance instance = instantiate(bp, impl_->context, 0, stop, true);
+    const auto opened = instance.source->open(sdk::cursor{});
+    if (!opened) {
+      throw std::runtime_error(fmt::format("opening the source to count its records failed: {}",
+                                           opened.message()));
+    }
+    outcome.source_records = instance.source->total_records();
+  }
+  const auto size_text = outcome.source_records
+                             ? fmt::format("{} records in the source", *outcome.source_records)
+                             : std::string("the source cannot count its records");
+  const bool too_big = outcome.source_records && *outcome.source_records >= outcome.guard;
+  const bool backlog_too_big = outcome.backlog >= outcome.guard;
+  if ((too_big || backlog_too_big) && !force) {
+    outcome.message = fmt::format(
+        "replay of {}/{} refused: {}, {} waiting in the dead-letter store; the guard is {} "
+        "(replay_guard); use --force to replay anyway",
+        key.tenant, key.route, size_text, outcome.backlog, outcome.guard);
+    return outcome;
+  }
+  state.kv_put(key, replay_state_key, replay_requested);
+  outcome.accepted = true;
+  outcome.message = fmt::format(
+      "replay of {}/{} accepted ({}, {} waiting): it starts when the route next runs", key.tenant,
+      key.route, size_text, outcome.backlog);
+  return outcome;
+}
+
 replay_outcome route_engine::replay(const route_key& key, const std::vector<dead_letter>& letters) {
   replay_outcome outcome;
   const auto blueprints = impl_->blueprints({key.tenant, key.route});

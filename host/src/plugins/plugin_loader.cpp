@@ -23,8 +23,8 @@ bool is_dotted_id(std::string_view id) {
       continue;
     }
     const bool lower = c >= 'a' && c <= 'z';
-    const bool digit_or_underscore = (c >= '0' && c <= '9') || c == '_';
-    if (segment_start ? !lower : !(lower || digit_or_underscore)) return false;
+    const bool digit_underscore_or_dash = (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (segment_start ? !lower : !(lower || digit_underscore_or_dash)) return false;
     segment_start = false;
   }
   return !segment_start;

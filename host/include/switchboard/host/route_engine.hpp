@@ -58,6 +58,16 @@ struct replay_outcome {
   std::vector<std::string> reasons;  ///< one per failure, "#<id> <key>: <reason>"
 };
 
+/// How a request to replay a route's whole source ended.
+struct replay_request_outcome {
+  bool accepted = false;
+  /// The records a full read would produce, when the source can tell.
+  std::optional<std::uint64_t> source_records;
+  std::uint64_t backlog = 0;  ///< records waiting: the route's dead letters
+  std::uint64_t guard = 0;    ///< the route's replay_guard
+  std::string message;        ///< why it was refused, or what happens next
+};
+
 /// The host services the engine uses. All must outlive the engine.
 struct engine_services {
   state_store& state;
@@ -100,6 +110,14 @@ class route_engine {
   /// the sink) with the route's retry policy. Written or filtered ones are removed; the rest
   /// stay with the new reason. Throws config_error if the route is unknown or invalid.
   replay_outcome replay(const route_key& route, const std::vector<dead_letter>& letters);
+
+  /// Asks for a replay of the route's whole source (`switchboard replay`): refused when the
+  /// source holds at least `replay_guard` records or as many are waiting, unless `force`.
+  /// Accepted, it takes effect when the route next starts: the cursor goes back to the
+  /// beginning and components see context::replaying() until the source has caught up.
+  /// Creates the route's source (and opens it) to count its records. Throws config_error if the
+  /// route is unknown or invalid, std::runtime_error if the source cannot be created.
+  replay_request_outcome request_replay(const route_key& route, bool force);
 
   /// The configured route, or nullptr.
   const route_config* find_route(const route_key& key) const;
