@@ -32,6 +32,16 @@ int main(int argc, char** argv) {
   app.add_option("--seed-profiles", options.seed_profiles,
                  "deterministic Campaign profiles to create at start")
       ->capture_default_str();
+  app.add_flag("--ingress-schema", options.ingress_schema,
+               "define the ingress flows' tables and resources: Dataverse new_vehicle and "
+               "new_servicevisit, Campaign cusVehicle and cusServiceVisit, the profile key "
+               "externalId with its filter byExternalId (docs/sandbox.md)");
+  app.add_option("--seed-vehicles", options.seed_vehicles,
+                 "with --ingress-schema: vehicles owned by the seeded contacts")
+      ->capture_default_str();
+  app.add_option("--seed-visits", options.seed_visits_per_vehicle,
+                 "with --ingress-schema: service visits per vehicle")
+      ->capture_default_str();
   app.add_option("--seed", options.seed, "seed for generated data")->capture_default_str();
   app.add_option("--threads", options.threads_per_service, "server threads per service")
       ->capture_default_str();

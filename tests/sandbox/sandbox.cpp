@@ -1,6 +1,8 @@
 // Wiring the emulators together: shared token registries, credentials, ports, control API.
 #include "sandbox/sandbox.hpp"
 
+#include "sandbox/ingress_schema.hpp"
+
 #include "sandbox/campaign/campaign_emulator.hpp"
 #include "sandbox/dataverse/dataverse_emulator.hpp"
 #include "sandbox/entra/entra_emulator.hpp"
@@ -88,6 +90,13 @@ sandbox::sandbox(sandbox_options options)
                                                server_options_for(options_, i));
     service_index_[name] = host.get();
     services_[name] = std::move(host);
+  }
+  if (options_.ingress_schema) {
+    define_ingress_schema(*this);
+    if (options_.seed_vehicles > 0) {
+      seed_ingress_rows(*this, options_.seed_vehicles, options_.seed_visits_per_vehicle,
+                        options_.seed);
+    }
   }
   for (const auto& [name, rule] : options_.faults) service(name).faults().add(rule);
   control_ = std::make_unique<host::https_server>(

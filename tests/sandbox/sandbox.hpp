@@ -37,6 +37,11 @@ struct sandbox_options {
   std::uint16_t base_port = 0;
   /// Where the CA certificate is written; empty: a file in a temporary directory.
   std::filesystem::path ca_file;
+  /// Define the ingress flows' custom tables and resources (ingress_schema.hpp) at start.
+  bool ingress_schema = false;
+  /// With ingress_schema: vehicles owned by the seeded contacts, and service visits per vehicle.
+  std::size_t seed_vehicles = 0;
+  std::size_t seed_visits_per_vehicle = 0;
   std::size_t seed_contacts = 0;
   std::size_t seed_profiles = 0;
   std::uint64_t seed = 1;
