@@ -19,8 +19,10 @@
 
 namespace switchboard::mapping {
 
-/// A configuration or metadata problem. The message names the mapping and the field:
-/// `mapping "contacts": fields/2 ("numberofchildren" → "cusKids"): cannot convert Integer to date`.
+/// A configuration or metadata problem. The message names the mapping, the JSON pointer inside
+/// the mapping object and the value:
+/// `mapping "contacts": /fields/2: cannot convert Integer column "numberofchildren" to date field
+/// "cusKids"`. Derives from std::invalid_argument, as config errors do.
 class mapping_error : public std::invalid_argument {
  public:
   using std::invalid_argument::invalid_argument;
@@ -171,6 +173,11 @@ struct target_schema {
   std::vector<std::string> unique_fields;
 };
 
+/// Suffix of the annotation that carries a column's display label in a Dataverse record
+/// ("statecode@OData.Community.Display.V1.FormattedValue"); used when picklist_labels is on.
+inline constexpr std::string_view formatted_value_suffix =
+    "@OData.Community.Display.V1.FormattedValue";
+
 /// The route key-value entry under which a source publishes its source_schema as JSON, so the
 /// route's sink can check types against it.
 inline constexpr std::string_view source_schema_state_key = "mapping.source_schema";
@@ -182,7 +189,8 @@ struct target_payload {
   boost::json::object update;
 };
 
-/// A mapping compiled for one route: every field's conversion chosen once.
+/// A mapping compiled for one route: every field's conversion chosen once. Immutable once
+/// compiled: passes() and build() may run on several threads at once.
 class compiled_mapping {
  public:
   /// Checks the spec against the schemas (either may be null: that side is then not checked
