@@ -113,7 +113,8 @@ std::optional<server_reply> dataverse_emulator::control(std::string_view action,
   const bool read = action == "rows" || action == "stats";
   const bool write = action == "seed_contacts" || action == "define_table" ||
                      action == "upsert_rows" || action == "delete_rows" ||
-                     action == "expire_delta_tokens";
+                     action == "expire_delta_tokens" ||
+                     action == "drop_delta_link_with_annotations";
   if (!read && !write) return std::nullopt;
   if (write && method != "POST") return control_error(405, std::string(action) + " needs POST");
   const auto& o = object_body(body);
@@ -159,6 +160,13 @@ std::optional<server_reply> dataverse_emulator::control(std::string_view action,
     } else if (action == "expire_delta_tokens") {
       expire_delta_tokens();
       out["expired"] = true;
+    } else if (action == "drop_delta_link_with_annotations") {
+      const auto* enabled = o.if_contains("enabled");
+      if (enabled == nullptr || !enabled->is_bool()) {
+        return control_error(400, "drop_delta_link_with_annotations needs a boolean \"enabled\"");
+      }
+      set_drop_delta_link_with_annotations(enabled->get_bool());
+      out["enabled"] = enabled->get_bool();
     } else {
       json::object operations;
       for (const auto& [label, count] : operation_counts()) operations[label] = count;
@@ -234,6 +242,11 @@ json::array dataverse_emulator::rows(std::string_view table_name) const {
 void dataverse_emulator::expire_delta_tokens() {
   std::lock_guard lock(mutex_);
   state_->expired_before = state_->store.bump();
+}
+
+void dataverse_emulator::set_drop_delta_link_with_annotations(bool drop) {
+  std::lock_guard lock(mutex_);
+  state_->options.drop_delta_link_with_annotations = drop;
 }
 
 std::map<std::string, std::size_t> dataverse_emulator::operation_counts() const {

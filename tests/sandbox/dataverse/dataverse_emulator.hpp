@@ -75,7 +75,8 @@ class dataverse_emulator final : public emulator {
   /// upsert_rows {"table":"contact"|"contacts","rows":[{Web API payload}]} → {"ids":[…]};
   /// delete_rows {"table":…,"ids":[…]} → {"deleted":N};
   /// rows (GET) {"table":…} → {"rows":[…every column…]};
-  /// expire_delta_tokens → {"expired":true}; stats (GET) → {"operations":{label:count}}.
+  /// expire_delta_tokens → {"expired":true}; stats (GET) → {"operations":{label:count}};
+  /// drop_delta_link_with_annotations {"enabled":bool} → {"enabled":bool}.
   std::optional<server_reply> control(std::string_view action, std::string_view method,
                                       const boost::json::value& body) override;
 
@@ -95,6 +96,8 @@ class dataverse_emulator final : public emulator {
   boost::json::array rows(std::string_view table) const;
   /// Makes every delta token issued so far fail as expired.
   void expire_delta_tokens();
+  /// Turns dataverse_options::drop_delta_link_with_annotations on or off while running.
+  void set_drop_delta_link_with_annotations(bool drop);
   /// Requests served, by classify() label; requests inside $batch counted one by one.
   std::map<std::string, std::size_t> operation_counts() const;
 

@@ -7,6 +7,7 @@
 #include "sandbox/dataverse/entity_writes.hpp"
 #include "sandbox/dataverse/metadata.hpp"
 #include "sandbox/dataverse/odata_errors.hpp"
+#include "sandbox/dataverse/record_counts.hpp"
 #include "sandbox/dataverse/row_rendering.hpp"
 
 #include <boost/json.hpp>
@@ -154,6 +155,10 @@ server_reply route(service_state& state, const server_request& request, batch_co
   if (resource.rfind("EntityDefinitions", 0) == 0) {
     if (request.method != "GET") return method_not_allowed(request.method);
     return read_metadata(state, call, std::string_view(resource).substr(17));
+  }
+  if (resource.rfind("RetrieveTotalRecordCount", 0) == 0) {
+    if (request.method != "GET") return method_not_allowed(request.method);
+    return retrieve_total_record_count(state, call, std::string_view(resource).substr(24));
   }
   const auto head = split_resource(resource);
   auto* table = state.store.by_set(head.set);
