@@ -1,0 +1,640 @@
+// campaign.resource: metadata checks at start, then per write() call a plan per record (skip,
+// create, update, delete, look up by key) executed in concurrent rounds of requests.
+#include "resource_sink.hpp"
+
+#include "campaign_api.hpp"
+#include "create_journal.hpp"
+#include "mapping/mapping.hpp"
+#include "resource_config.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <span>
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+
+namespace switchboard::campaign {
+namespace json = boost::json;
+
+namespace {
+
+/// Requests one record may take within one call (lookup, POST, duplicate → lookup, PATCH, gone
+/// → POST …) before it is given back as retryable.
+constexpr int max_requests_per_record = 6;
+
+/// What Campaign must end up with for one record.
+enum class intent : std::uint8_t {
+  upsert,           ///< the record exists with the mapped payload
+  remove,           ///< the source row was deleted
+  remove_filtered,  ///< the source row no longer passes the mapping's filters
+};
+
+/// The request a job sends next.
+enum class step : std::uint8_t {
+  lookup,  ///< GET <resource>/<keyFilter>?<param>=<key value>
+  create,  ///< POST <resource>
+  update,  ///< PATCH <resource>/<PKey from the id map>
+  adopt,   ///< PATCH <resource>/<PKey found by key> with the full payload
+  remove,  ///< DELETE <resource>/<PKey>
+  done,
+};
+
+/// One record's way through the rounds of a write() call.
+struct job {
+  std::size_t index = 0;
+  intent what = intent::upsert;
+  step next = step::done;
+  std::string key;
+  std::string key_value;  ///< the Campaign key field's value, for lookups
+  std::string pkey;
+  std::string create_body;
+  std::string update_body;
+  std::string adopt_body;
+  std::string hash;
+  std::optional<sdk::id_map::entry> entry;
+  bool suspect = false;        ///< may exist in Campaign without an id map entry
+  bool maybe_created = false;  ///< a create may have happened although it did not report ok
+  bool created = false;        ///< created or adopted: its PKey is not in the id map yet
+  bool erased = false;         ///< its id map entry was erased by this call
+  bool after_duplicate = false;
+  int requests = 0;
+  std::string last_failure;
+  sdk::write_result result;
+};
+
+/// How records were written in one call, for metrics and the debug log.
+struct call_counts {
+  std::uint64_t requests = 0;
+  std::uint64_t skipped = 0;
+  std::uint64_t creates = 0;
+  std::uint64_t updates = 0;
+  std::uint64_t deletes = 0;
+  std::uint64_t failed = 0;
+};
+
+sdk::write_result ok_result(std::string target_key = {}, std::string hash = {}) {
+  sdk::write_result r;
+  r.target_key = std::move(target_key);
+  r.payload_hash = std::move(hash);
+  return r;
+}
+
+sdk::write_result failed_result(sdk::write_outcome outcome, std::string reason) {
+  sdk::write_result r;
+  r.outcome = outcome;
+  r.reason = std::move(reason);
+  return r;
+}
+
+std::string snippet(std::string_view body) {
+  constexpr std::size_t limit = 200;
+  if (body.empty()) return "(empty body)";
+  if (body.size() <= limit) return std::string(body);
+  return std::string(body.substr(0, limit)) + "…";
+}
+
+/// The immutable part of a sink, prepared by the factory.
+struct resource_target {
+  resource_settings settings;
+  mapping::compiled_mapping mapping;
+  std::string collection_url;  ///< {url}/campaign/{api}/{resource}
+  std::string key_field;
+  lookup_filter key_filter;
+};
+
+class resource_sink final : public sdk::sink {
+ public:
+  resource_sink(resource_target target, sdk::context& ctx, sdk::http_client& http,
+                sdk::token_provider& tokens)
+      : target_(std::move(target)),
+        ctx_(ctx),
+        http_(http),
+        requests_(target_.settings, &tokens),
+        journal_(ctx.state(), ctx.log()) {}
+
+  void write(std::span<const sdk::record> records, std::span<sdk::write_result> results) override {
+    journal_.begin_call(ctx_.ids());
+    const bool replaying = ctx_.replaying();
+    // State-based sync: only the last occurrence of a key in the call is written.
+    std::unordered_map<std::string_view, std::size_t> last;
+    last.reserve(records.size());
+    for (std::size_t i = 0; i < records.size(); ++i) last[records[i].key] = i;
+
+    call_counts counts;
+    std::vector<job> jobs;
+    jobs.reserve(last.size());
+    std::vector<std::size_t> job_of(records.size(), SIZE_MAX);
+    std::vector<std::string> creating;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (last[records[i].key] != i) continue;
+      job_of[i] = jobs.size();
+      jobs.push_back(plan(records[i], i, replaying, counts));
+      const auto& j = jobs.back();
+      if (j.what == intent::upsert && (j.next == step::create || j.next == step::lookup)) {
+        creating.push_back(j.key);
+      }
+    }
+    journal_.record(creating);
+    run_rounds(jobs, counts);
+
+    std::vector<std::string> created;
+    std::set<std::string> uncertain;
+    bool any_retryable = false;
+    for (auto& j : jobs) {
+      switch (j.result.outcome) {
+        case sdk::write_outcome::ok:
+          if (j.created) created.push_back(j.key);
+          break;
+        case sdk::write_outcome::retryable:
+          any_retryable = true;
+          ++counts.failed;
+          // A suspect whose lookup did not complete stays one.
+          if (j.maybe_created || j.suspect) uncertain.insert(j.key);
+          break;
+        case sdk::write_outcome::permanent:
+          ++counts.failed;
+          break;
+      }
+      results[j.index] = j.result;
+    }
+    // Earlier occurrences of a key share the outcome of the last one, without its target key.
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (job_of[i] != SIZE_MAX) continue;
+      auto& winner = jobs[job_of[last[records[i].key]]];
+      results[i] = failed_result(winner.result.outcome, winner.result.reason);
+      // The host erases the id map entry of a remove reported ok; a later upsert of the same
+      // key that kept its Campaign record must then state its target key again.
+      if (records[i].op == sdk::operation::remove && winner.what == intent::upsert &&
+          winner.result.outcome == sdk::write_outcome::ok && winner.result.target_key.empty() &&
+          winner.entry && !winner.erased) {
+        winner.result.target_key = winner.entry->target_key;
+        winner.result.payload_hash = winner.entry->payload_hash;
+        results[winner.index] = winner.result;
+      }
+    }
+    journal_.end_call(std::move(created), std::move(uncertain), any_retryable);
+    record_metrics(counts);
+    if (ctx_.log().enabled(sdk::log_level::debug)) {
+      ctx_.log().debug(fmt::format(
+          "wrote {} record(s) to {}: {} created, {} updated, {} deleted, {} unchanged, {} "
+          "failed, {} request(s)",
+          records.size(), target_.mapping.spec().target_resource, counts.creates, counts.updates,
+          counts.deletes, counts.skipped, counts.failed, counts.requests));
+    }
+  }
+
+ private:
+  /// Decides what one record needs, from its op, the filters, the payload and the id map.
+  job plan(const sdk::record& rec, std::size_t index, bool replaying, call_counts& counts) {
+    const auto& spec = target_.mapping.spec();
+    job j;
+    j.index = index;
+    j.key = rec.key;
+    j.key_value = rec.key;
+    j.suspect = journal_.suspect(rec.key);
+    journal_.seen(rec.key);
+    if (rec.op == sdk::operation::remove) {
+      j.what = intent::remove;
+      if (spec.apply_deletes) {
+        plan_delete(j);
+      } else {
+        settle(j, ok_result());
+      }
+      return j;
+    }
+    if (!target_.mapping.passes(rec.fields)) {
+      j.what = intent::remove_filtered;
+      if (spec.delete_filtered_out) {
+        plan_delete(j);
+      } else {
+        ++counts.skipped;
+        settle(j, ok_result());
+      }
+      return j;
+    }
+    mapping::target_payload payload;
+    try {
+      payload = target_.mapping.build(rec.fields, rec.key);
+    } catch (const mapping::value_error& e) {
+      settle(j, failed_result(sdk::write_outcome::permanent, e.what()));
+      return j;
+    }
+    if (const auto* v = payload.create.if_contains(target_.key_field); v != nullptr) {
+      if (v->is_string()) {
+        j.key_value = std::string(v->as_string());
+      } else if (v->is_number() || v->is_bool()) {
+        j.key_value = json::serialize(*v);
+      }
+    }
+    j.hash = mapping::payload_hash(payload.update);
+    j.create_body = json::serialize(payload.create);
+    payload.create.erase(target_.key_field);
+    j.adopt_body = json::serialize(payload.create);
+    j.update_body = replaying ? j.adopt_body : json::serialize(payload.update);
+    j.entry = ctx_.ids().find(rec.key);
+    if (j.entry) {
+      if (j.entry->payload_hash == j.hash && !replaying) {
+        ++counts.skipped;
+        settle(j, ok_result(j.entry->target_key, j.hash));
+        return j;
+      }
+      j.pkey = j.entry->target_key;
+      j.next = step::update;
+      return j;
+    }
+    j.next = j.suspect ? step::lookup : step::create;
+    return j;
+  }
+
+  void plan_delete(job& j) {
+    j.entry = ctx_.ids().find(j.key);
+    if (j.entry) {
+      j.pkey = j.entry->target_key;
+      j.next = step::remove;
+      return;
+    }
+    // Records this route did not create are left alone, unless a create may have happened
+    // without reaching the id map.
+    if (j.suspect) {
+      j.next = step::lookup;
+      return;
+    }
+    settle(j, ok_result());
+  }
+
+  static void settle(job& j, sdk::write_result result) {
+    j.result = std::move(result);
+    j.next = step::done;
+  }
+
+  std::string record_url(std::string_view pkey) const {
+    return target_.collection_url + "/" + std::string(pkey);
+  }
+
+  sdk::http_request request_for(const job& j) const {
+    switch (j.next) {
+      case step::lookup:
+        return requests_.make("GET", target_.collection_url + "/" + target_.key_filter.name + "?" +
+                                         target_.key_filter.parameter + "=" +
+                                         percent_encode(j.key_value));
+      case step::create:
+        return requests_.make("POST", target_.collection_url, j.create_body);
+      case step::update:
+        return requests_.make("PATCH", record_url(j.pkey), j.update_body);
+      case step::adopt:
+        return requests_.make("PATCH", record_url(j.pkey), j.adopt_body);
+      case step::remove:
+        return requests_.make("DELETE", record_url(j.pkey));
+      case step::done:
+        break;
+    }
+    return {};
+  }
+
+  /// Sends the next request of every unfinished job, concurrently, until all are finished.
+  void run_rounds(std::vector<job>& jobs, call_counts& counts) {
+    std::vector<sdk::http_request> batch;
+    std::vector<job*> sent;
+    for (;;) {
+      batch.clear();
+      sent.clear();
+      std::vector<std::string> creates;
+      for (auto& j : jobs) {
+        if (j.next == step::done) continue;
+        if (j.requests >= max_requests_per_record) {
+          settle(j, failed_result(sdk::write_outcome::retryable,
+                                  fmt::format("gave up after {} requests for one record: {}",
+                                              j.requests, j.last_failure)));
+          continue;
+        }
+        if (j.next == step::create) creates.push_back(j.key);
+        ++j.requests;
+        batch.push_back(request_for(j));
+        sent.push_back(&j);
+      }
+      if (batch.empty()) return;
+      // Every key is journaled before its POST; this writes only when a later round creates a
+      // key the first did not plan to (a PATCH that found its record gone).
+      if (!creates.empty()) journal_.record(creates);
+      auto exchanges = http_.send_many(batch, target_.settings.concurrency);
+      counts.requests += batch.size();
+      for (std::size_t k = 0; k < sent.size(); ++k) {
+        if (k >= exchanges.size()) {
+          fail(*sent[k], sdk::write_outcome::retryable,
+               fmt::format("{} {}: the HTTP client returned no outcome", batch[k].method,
+                           url_path(batch[k].url)));
+          continue;
+        }
+        handle(*sent[k], batch[k], exchanges[k], counts);
+      }
+    }
+  }
+
+  void fail(job& j, sdk::write_outcome outcome, std::string reason) {
+    j.last_failure = reason;
+    settle(j, failed_result(outcome, std::move(reason)));
+  }
+
+  void fail(job& j, const sdk::http_request& request, const sdk::http_exchange& exchange,
+            answer kind) {
+    fail(j,
+         kind == answer::permanent ? sdk::write_outcome::permanent : sdk::write_outcome::retryable,
+         describe_failure(request, exchange));
+  }
+
+  void handle(job& j, const sdk::http_request& request, const sdk::http_exchange& exchange,
+              call_counts& counts) {
+    const auto kind = classify(exchange);
+    if (kind != answer::ok) j.last_failure = describe_failure(request, exchange);
+    switch (j.next) {
+      case step::lookup:
+        return handle_lookup(j, request, exchange, kind);
+      case step::create:
+        return handle_create(j, request, exchange, kind, counts);
+      case step::update:
+      case step::adopt:
+        return handle_update(j, request, exchange, kind, counts);
+      case step::remove:
+        return handle_remove(j, request, exchange, kind, counts);
+      case step::done:
+        return;
+    }
+  }
+
+  void handle_lookup(job& j, const sdk::http_request& request, const sdk::http_exchange& exchange,
+                     answer kind) {
+    if (kind == answer::not_found) {
+      // The key filter is gone: nothing a retry fixes.
+      return fail(j, request, exchange, answer::permanent);
+    }
+    if (kind != answer::ok) {
+      return fail(j, request, exchange,
+                  kind == answer::permanent ? answer::permanent : answer::retryable);
+    }
+    boost::system::error_code ec;
+    const auto doc = json::parse(exchange.response.body, ec);
+    const json::value* content = nullptr;
+    if (!ec && doc.is_object()) content = doc.as_object().if_contains("content");
+    if (content == nullptr || !content->is_array()) {
+      return fail(
+          j, sdk::write_outcome::retryable,
+          fmt::format("GET {} answered {} without a \"content\" array: {}", url_path(request.url),
+                      exchange.response.status_code, snippet(exchange.response.body)));
+    }
+    std::string found;
+    for (const auto& row : content->as_array()) {
+      const auto* pkey = row.is_object() ? row.as_object().if_contains("PKey") : nullptr;
+      if (pkey != nullptr && pkey->is_string() && !pkey->as_string().empty()) {
+        found = std::string(pkey->as_string());
+        break;
+      }
+    }
+    j.suspect = false;
+    if (j.what != intent::upsert) {
+      if (found.empty()) return settle(j, ok_result());
+      j.pkey = std::move(found);
+      j.next = step::remove;
+      return;
+    }
+    if (!found.empty()) {
+      j.pkey = std::move(found);
+      j.next = step::adopt;
+      return;
+    }
+    if (j.after_duplicate) {
+      // Campaign refused the create as a duplicate but the key filter finds nothing: the
+      // duplicate is on another key, or the filter does not see the record.
+      return fail(j, sdk::write_outcome::retryable,
+                  fmt::format("POST {} was refused as a duplicate key, but GET {} finds no "
+                              "record with {} {}",
+                              url_path(target_.collection_url), url_path(request.url),
+                              target_.key_field, j.key_value));
+    }
+    j.next = step::create;
+  }
+
+  void handle_create(job& j, const sdk::http_request& request, const sdk::http_exchange& exchange,
+                     answer kind, call_counts& counts) {
+    switch (kind) {
+      case answer::ok: {
+        boost::system::error_code ec;
+        const auto doc = json::parse(exchange.response.body, ec);
+        const json::value* pkey = nullptr;
+        if (!ec && doc.is_object()) pkey = doc.as_object().if_contains("PKey");
+        if (pkey == nullptr || !pkey->is_string() || pkey->as_string().empty()) {
+          // The record may exist now: the next attempt looks it up first.
+          j.maybe_created = true;
+          return fail(j, sdk::write_outcome::retryable,
+                      fmt::format("POST {} answered {} without a PKey: {}", url_path(request.url),
+                                  exchange.response.status_code, snippet(exchange.response.body)));
+        }
+        ++counts.creates;
+        j.created = true;
+        j.maybe_created = false;
+        return settle(j, ok_result(std::string(pkey->as_string()), j.hash));
+      }
+      case answer::duplicate_key:
+        // Already there (created by a run whose id map entry was lost, or by someone else
+        // with our key): look it up and update it.
+        j.after_duplicate = true;
+        j.next = step::lookup;
+        return;
+      case answer::retryable:
+        j.maybe_created = true;
+        return fail(j, request, exchange, kind);
+      case answer::not_found:
+        return fail(j, request, exchange, answer::permanent);
+      case answer::permanent:
+        return fail(j, request, exchange, kind);
+    }
+  }
+
+  void handle_update(job& j, const sdk::http_request& request, const sdk::http_exchange& exchange,
+                     answer kind, call_counts& counts) {
+    if (kind == answer::ok) {
+      ++counts.updates;
+      if (j.next == step::adopt) j.created = true;
+      return settle(j, ok_result(j.pkey, j.hash));
+    }
+    if (kind == answer::not_found) {
+      // Deleted in Campaign since we wrote it: create it again.
+      j.pkey.clear();
+      j.next = step::create;
+      return;
+    }
+    fail(j, request, exchange, kind == answer::duplicate_key ? answer::permanent : kind);
+  }
+
+  void handle_remove(job& j, const sdk::http_request& request, const sdk::http_exchange& exchange,
+                     answer kind, call_counts& counts) {
+    if (kind != answer::ok && kind != answer::not_found) return fail(j, request, exchange, kind);
+    if (kind == answer::ok) ++counts.deletes;
+    if (j.what == intent::remove_filtered) {
+      ctx_.ids().erase(j.key);
+      j.erased = true;
+    }
+    settle(j, ok_result());
+  }
+
+  void record_metrics(const call_counts& c) {
+    auto& m = ctx_.metrics();
+    if (c.requests > 0) m.add("campaign_requests_total", static_cast<double>(c.requests));
+    if (c.skipped > 0) m.add("writes_skipped_total", static_cast<double>(c.skipped));
+    if (c.creates > 0) m.add("creates_total", static_cast<double>(c.creates));
+    if (c.updates > 0) m.add("updates_total", static_cast<double>(c.updates));
+    if (c.deletes > 0) m.add("deletes_total", static_cast<double>(c.deletes));
+  }
+
+  resource_target target_;
+  sdk::context& ctx_;
+  sdk::http_client& http_;
+  request_builder requests_;
+  create_journal journal_;
+};
+
+// --- factory ----------------------------------------------------------------------------------
+
+/// GETs a JSON object during start-up. Throws std::runtime_error (unreachable, unexpected
+/// status, not JSON) or std::invalid_argument (404, via `on_not_found`).
+json::object fetch_json(sdk::http_client& http, const request_builder& requests,
+                        const std::string& url, std::string_view what,
+                        const std::function<std::string(const std::string&)>& on_not_found) {
+  const auto request = requests.make("GET", url);
+  const auto exchange = http.send(request);
+  if (!exchange.result) {
+    throw std::runtime_error(
+        fmt::format("campaign.resource: {} failed: {}", what, exchange.result.message()));
+  }
+  const int code = exchange.response.status_code;
+  if (code == 404 && on_not_found) {
+    throw std::invalid_argument(on_not_found(describe_failure(request, exchange)));
+  }
+  if (code < 200 || code > 299) {
+    throw std::runtime_error(
+        fmt::format("campaign.resource: {} failed: {}", what, describe_failure(request, exchange)));
+  }
+  boost::system::error_code ec;
+  auto doc = json::parse(exchange.response.body, ec);
+  if (ec || !doc.is_object()) {
+    throw std::runtime_error(
+        fmt::format("campaign.resource: {} failed: GET {} answered {} "
+                    "with a body that is not a JSON object: {}",
+                    what, url_path(url), code, snippet(exchange.response.body)));
+  }
+  return std::move(doc.as_object());
+}
+
+std::optional<mapping::source_schema> published_source_schema(sdk::context& ctx) {
+  const auto text = ctx.state().get(mapping::source_schema_state_key);
+  if (!text || text->empty()) return std::nullopt;
+  boost::system::error_code ec;
+  const auto doc = json::parse(*text, ec);
+  if (ec || !doc.is_object()) {
+    throw std::invalid_argument(
+        fmt::format("campaign.resource: the source schema the route's source published under "
+                    "\"{}\" is not a JSON object",
+                    mapping::source_schema_state_key));
+  }
+  return mapping::source_schema::from_json(doc.as_object());
+}
+
+}  // namespace
+
+std::unique_ptr<sdk::sink> make_resource_sink(const sdk::options& options, sdk::context& ctx) {
+  auto settings = parse_resource_settings(options);
+  mapping::mapping_spec spec;
+  try {
+    spec = mapping::parse_mapping(settings.mapping, ctx.route());
+  } catch (const mapping::mapping_error& e) {
+    throw std::invalid_argument(e.what());
+  }
+  const std::string& resource = spec.target_resource;
+  const std::string& key = spec.target_key;
+  const auto named = [&spec](std::string_view where, std::string_view message) {
+    return fmt::format("mapping \"{}\": {}: {}", spec.name, where, message);
+  };
+  if (resource.empty() || key.empty()) {
+    throw std::invalid_argument(
+        named("/target", "the Campaign resource and its key field (resource, key) are required"));
+  }
+  auto* http = ctx.http();
+  if (http == nullptr) {
+    throw std::runtime_error("campaign.resource: this host offers no HTTP client");
+  }
+  auto* tokens = ctx.tokens(settings.connection);
+  if (tokens == nullptr) {
+    throw std::invalid_argument(fmt::format(
+        "campaign.resource: the tenant has no connection \"{}\" with auth to get IMS tokens "
+        "from (option \"connection\")",
+        settings.connection));
+  }
+  const request_builder requests(settings, tokens);
+  const std::string api_url = settings.url + "/campaign/" + settings.api;
+
+  const auto metadata_doc =
+      fetch_json(*http, requests, api_url + "/resourceType/" + resource,
+                 fmt::format("reading the metadata of Campaign resource {}", resource),
+                 [&](const std::string& failure) {
+                   return named("/target/resource",
+                                fmt::format("Campaign has no resource \"{}\" under /{} ({})",
+                                            resource, settings.api, failure));
+                 });
+  auto metadata = parse_resource_metadata(metadata_doc, resource);
+  if (metadata.filters_href.empty()) {
+    throw std::runtime_error(fmt::format(
+        "campaign.resource: the metadata of Campaign resource {} has no filters.href", resource));
+  }
+  const auto filters_doc =
+      fetch_json(*http, requests, metadata.filters_href,
+                 fmt::format("reading the filters of Campaign resource {}", resource), {});
+  ctx.metrics().add("campaign_requests_total", 2);
+  const auto filters = lookup_filters(filters_doc);
+  for (const auto& [field, filter] : filters) metadata.schema.unique_fields.push_back(field);
+
+  if (!metadata.schema.fields.contains(key)) {
+    throw std::invalid_argument(named(
+        "/target/key", fmt::format("no field \"{}\" in Campaign resource {}", key, resource)));
+  }
+  const auto key_filter = filters.find(key);
+  if (key_filter == filters.end()) {
+    throw std::invalid_argument(
+        named("/target/key", fmt::format("Campaign key {} of resource {} is not unique: define an "
+                                         "identification key and a filter on it",
+                                         key, resource)));
+  }
+  for (std::size_t i = 0; i < spec.fields.size(); ++i) {
+    const auto& f = spec.fields[i];
+    if (metadata.read_only.contains(f.target)) {
+      throw std::invalid_argument(named(
+          fmt::format("/fields/{}/target", i),
+          fmt::format("Campaign field \"{}\" of resource {} is read-only", f.target, resource)));
+    }
+  }
+  std::optional<mapping::source_schema> source;
+  try {
+    source = published_source_schema(ctx);
+  } catch (const mapping::mapping_error& e) {
+    throw std::invalid_argument(e.what());
+  }
+  const auto compiled = [&]() {
+    try {
+      return mapping::compiled_mapping::compile(spec, source ? &*source : nullptr,
+                                                &metadata.schema);
+    } catch (const mapping::mapping_error& e) {
+      throw std::invalid_argument(e.what());
+    }
+  };
+  resource_target target{std::move(settings), compiled(), api_url + "/" + resource, key,
+                         key_filter->second};
+  return std::make_unique<resource_sink>(std::move(target), ctx, *http, *tokens);
+}
+
+}  // namespace switchboard::campaign
