@@ -8,7 +8,9 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 namespace switchboard::sandbox {
@@ -140,6 +142,48 @@ ingress_rows seed_ingress_rows(sandbox& sb, std::size_t vehicles, std::size_t vi
   }
   if (!visit_rows.empty()) out.visits = dataverse.upsert_rows("new_servicevisit", visit_rows);
   return out;
+}
+
+std::vector<std::pair<std::string, std::string>> template_environment(const sandbox& sb) {
+  const auto& c = sb.credentials();
+  return {{"D365_URL", sb.url("dataverse")},
+          {"ENTRA_AUTHORITY", sb.url("entra")},
+          {"ENTRA_TENANT", c.entra_tenant},
+          {"ENTRA_CLIENT_ID", c.entra_client_id},
+          {"ENTRA_CLIENT_SECRET", c.entra_client_secret},
+          {"CAMPAIGN_URL", sb.url("campaign") + "/" + c.campaign_organization},
+          {"IMS_URL", sb.url("ims")},
+          {"IMS_CLIENT_ID", c.ims_client_id},
+          {"IMS_CLIENT_SECRET", c.ims_client_secret}};
+}
+
+namespace {
+
+json::value read_template(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot read template " + file.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  json::parse_options options;
+  options.allow_comments = true;
+  options.allow_trailing_commas = true;
+  boost::system::error_code ec;
+  auto value = json::parse(text.str(), ec, {}, options);
+  if (ec) throw std::runtime_error("template " + file.string() + ": " + ec.message());
+  return value;
+}
+
+}  // namespace
+
+json::object template_tenant(const std::filesystem::path& dir, const std::string& id) {
+  json::array routes;
+  routes.push_back(read_template(dir / "contact-to-profile.json"));
+  auto custom = read_template(dir / "custom-entity-with-links.json");
+  for (auto& r : custom.as_array()) routes.push_back(r);
+  return json::object{{"id", id},
+                      {"plugins", json::array{"dynamics365", "campaign", "custom-entity"}},
+                      {"connections", read_template(dir / "connections-dynamics-campaign.json")},
+                      {"routes", std::move(routes)}};
 }
 
 }  // namespace switchboard::sandbox

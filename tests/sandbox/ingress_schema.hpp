@@ -3,9 +3,13 @@
 // benchmarks.
 #pragma once
 
+#include <boost/json/object.hpp>
+
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace switchboard::sandbox {
@@ -36,5 +40,17 @@ struct ingress_rows {
 /// contacts.
 ingress_rows seed_ingress_rows(sandbox& sb, std::size_t vehicles, std::size_t visits_per_vehicle,
                                std::uint64_t seed);
+
+/// The environment variables the connection template (config/templates/
+/// connections-dynamics-campaign.json) reads, pointing at this sandbox: D365_URL,
+/// ENTRA_AUTHORITY, ENTRA_TENANT, ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET, CAMPAIGN_URL, IMS_URL,
+/// IMS_CLIENT_ID, IMS_CLIENT_SECRET.
+std::vector<std::pair<std::string, std::string>> template_environment(const sandbox& sb);
+
+/// A tenant as an admin composes it from the templates in `dir`: the connections of
+/// connections-dynamics-campaign.json, the route of contact-to-profile.json and the routes of
+/// custom-entity-with-links.json; plugins dynamics365, campaign and custom-entity. Throws
+/// std::runtime_error when a template cannot be read or parsed.
+boost::json::object template_tenant(const std::filesystem::path& dir, const std::string& id);
 
 }  // namespace switchboard::sandbox

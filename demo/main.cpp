@@ -1,0 +1,248 @@
+// switchboard-demo: starts the sandbox (Dataverse, Entra ID, Campaign, IMS emulators over HTTPS),
+// seeds contacts and two linked custom tables, runs the ingress routes of config/templates with
+// the real switchboard binary to completion, checks Campaign field by field, then applies
+// changes and deletes in Dynamics and shows them arrive, and finally that a run without changes
+// writes nothing.
+#include "sandbox/campaign/campaign_emulator.hpp"
+#include "sandbox/dataverse/dataverse_emulator.hpp"
+#include "sandbox/ingress_check.hpp"
+#include "sandbox/ingress_schema.hpp"
+#include "sandbox/sandbox.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+namespace sb = switchboard::sandbox;
+
+/// The tenant of the demo, composed from the templates; routes poll every second.
+json::object demo_tenant(const fs::path& templates) {
+  auto tenant = sb::template_tenant(templates, "demo");
+  for (auto& r : tenant["routes"].as_array()) r.as_object()["poll_interval"] = "1s";
+  return tenant;
+}
+
+/// Runs `switchboard run CONFIG --once` and returns its exit code; its output goes to ours.
+int run_host(const fs::path& binary, const fs::path& config) {
+  std::cout << std::flush;
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const std::string b = binary.string(), c = config.string();
+    ::execl(b.c_str(), b.c_str(), "run", c.c_str(), "--once", static_cast<char*>(nullptr));
+    std::perror("exec switchboard");
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string requests_summary(sb::sandbox& box) {
+  const auto counts = box.service("campaign").faults().counts();
+  std::string out;
+  for (const auto& [kind, n] : counts.at("by_kind").as_object()) {
+    const std::string_view k = kind;
+    if (k.find("metadata") != std::string_view::npos) continue;
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", k, n.to_number<std::uint64_t>());
+  }
+  return out.empty() ? "none" : out;
+}
+
+bool report(const sb::ingress_check& c) {
+  std::cout << fmt::format(
+      "  Dataverse: {} contacts, {} vehicles, {} service visits\n"
+      "  Campaign:  {} profiles, {} cusVehicle, {} cusServiceVisit; {} links checked\n",
+      c.contacts, c.vehicles, c.visits, c.profiles, c.campaign_vehicles, c.campaign_visits,
+      c.links_checked);
+  if (c.ok()) {
+    std::cout << "  field-by-field check: identical\n";
+    return true;
+  }
+  std::cout << fmt::format("  field-by-field check: {} difference(s), first:\n", c.problem_count);
+  for (const auto& p : c.problems) std::cout << "    " << p << "\n";
+  return false;
+}
+
+std::size_t count_lines_with(const fs::path& file, std::string_view text) {
+  std::ifstream in(file);
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(in, line)) n += line.find(text) != std::string::npos ? 1 : 0;
+  return n;
+}
+
+/// Edits in Dynamics as users would: updates, new contacts (one owning a new vehicle with a
+/// service visit, so children arrive with their parents), deletes, an opt-out, a moved vehicle.
+struct change_summary {
+  std::size_t updated = 0, created = 0, deleted = 0, opted_out = 0;
+};
+
+change_summary apply_changes(sb::sandbox& box, const sb::ingress_rows& custom, std::size_t vehicles,
+                             std::uint64_t seed) {
+  auto& dv = box.emulator_as<sb::dataverse_emulator>("dataverse");
+  const auto contacts = dv.rows("contact");
+  std::mt19937_64 rng(seed + 99);
+  change_summary s;
+  json::array updates;
+  // Contacts from index `vehicles` on own no vehicle; change and delete among those.
+  const std::size_t first_free = std::min(vehicles, contacts.size());
+  const std::size_t span = contacts.size() - first_free;
+  const std::size_t to_update = std::min<std::size_t>(100, span / 2);
+  for (std::size_t i = 0; i < to_update; ++i) {
+    const auto& c = contacts[first_free + i].as_object();
+    json::object row{{"contactid", c.at("contactid")},
+                     {"lastname", fmt::format("Changed{}", i)},
+                     {"emailaddress1", fmt::format("changed.{}@example.org", i)}};
+    if (i < 5) row["donotemail"] = true, ++s.opted_out;
+    updates.push_back(std::move(row));
+  }
+  s.updated = updates.size();
+  json::array created;
+  for (int i = 0; i < 10; ++i) {
+    created.push_back(json::object{{"firstname", "New"},
+                                   {"lastname", fmt::format("Contact{}", i)},
+                                   {"emailaddress1", fmt::format("new.{}@example.org", i)},
+                                   {"gendercode", 2}});
+  }
+  dv.upsert_rows("contact", updates);
+  const auto new_ids = dv.upsert_rows("contact", created);
+  s.created = new_ids.size();
+  std::vector<std::string> doomed;
+  for (std::size_t i = 0; i < std::min<std::size_t>(10, span - to_update); ++i) {
+    doomed.push_back(json::value_to<std::string>(contacts[contacts.size() - 1 - i].at("contactid")));
+  }
+  s.deleted = dv.delete_rows("contact", doomed);
+  // A new vehicle of a new contact, with a service visit; an existing vehicle moves owner.
+  const auto vehicle = dv.upsert_rows(
+      "new_vehicle",
+      json::array{json::object{{"new_name", "Vehicle new"},
+                               {"new_vin", fmt::format("VINNEW{:010}", rng() % 10000000000ULL)},
+                               {"new_model", "Zoe"}, {"new_year", 2026}, {"new_color", 3},
+                               {"new_OwnerId@odata.bind", fmt::format("/contacts({})", new_ids[0])}}});
+  dv.upsert_rows("new_servicevisit",
+                 json::array{json::object{
+                     {"new_name", "First service"}, {"new_visitdate", "2026-11-02T09:30:00Z"},
+                     {"new_mileage", 1200}, {"new_cost", 89.9},
+                     {"new_VehicleId@odata.bind", fmt::format("/new_vehicles({})", vehicle[0])}}});
+  if (!custom.vehicles.empty()) {
+    dv.upsert_rows("new_vehicle",
+                   json::array{json::object{
+                       {"new_vehicleid", custom.vehicles[0]},
+                       {"new_OwnerId@odata.bind", fmt::format("/contacts({})", new_ids[1])}}});
+  }
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "switchboard-demo: Dynamics 365 -> Campaign ingress against the sandbox emulators: initial "
+      "load of contacts and two linked custom tables, then changes and deletes, then a no-op run",
+      "switchboard-demo"};
+  std::size_t contacts = 5000, vehicles = 1000, visits = 2;
+  std::uint64_t seed = 7;
+  std::string dir, templates = SWITCHBOARD_TEMPLATE_DIR;
+  app.add_option("--contacts", contacts, "contacts to seed in Dataverse")->capture_default_str();
+  app.add_option("--vehicles", vehicles, "vehicles (custom table new_vehicle)")->capture_default_str();
+  app.add_option("--visits", visits, "service visits per vehicle (new_servicevisit)")
+      ->capture_default_str();
+  app.add_option("--seed", seed, "seed for generated data")->capture_default_str();
+  app.add_option("--dir", dir, "work directory for config, state and logs (default: a new one)");
+  app.add_option("--templates", templates, "route templates")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    const fs::path binary = fs::canonical("/proc/self/exe").parent_path() / "switchboard";
+    const fs::path work = dir.empty() ? fs::temp_directory_path() /
+                                            fmt::format("switchboard-demo-{}", ::getpid())
+                                      : fs::path(dir);
+    fs::create_directories(work);
+
+    std::cout << "== sandbox: Dataverse, Entra ID, Campaign, IMS emulators over HTTPS\n";
+    sb::sandbox_options options;
+    options.seed = seed;
+    options.seed_contacts = contacts;
+    options.ingress_schema = true;
+    options.seed_vehicles = std::min(vehicles, contacts);
+    options.seed_visits_per_vehicle = visits;
+    sb::sandbox box(options);
+    for (const auto& [name, value] : sb::template_environment(box)) {
+      ::setenv(name.c_str(), value.c_str(), 1);
+    }
+    auto& dv = box.emulator_as<sb::dataverse_emulator>("dataverse");
+    sb::ingress_rows custom;
+    for (const auto& v : dv.rows("new_vehicle")) {
+      custom.vehicles.push_back(json::value_to<std::string>(v.at("new_vehicleid")));
+    }
+    std::cout << fmt::format("  seeded {} contacts, {} vehicles, {} service visits; work dir {}\n",
+                             contacts, custom.vehicles.size(), custom.vehicles.size() * visits,
+                             work.string());
+
+    json::object host{{"state", "state.db"},
+                      {"http", json::object{{"ca_file", box.ca_file().string()}}},
+                      {"log", json::object{{"format", "human"}, {"level", "info"},
+                                           {"file", "host.log"}}},
+                      {"tenants", json::array{demo_tenant(templates)}}};
+    const fs::path config = work / "host.json";
+    std::ofstream(config) << json::serialize(host) << "\n";
+
+    bool ok = true;
+    std::cout << "\n== 1. initial load: switchboard run " << config.string() << " --once\n";
+    auto started = std::chrono::steady_clock::now();
+    int code = run_host(binary, config);
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cout << fmt::format("  host exit code {}, {:.2f} s; Campaign requests: {}\n", code,
+                             seconds, requests_summary(box));
+    ok = report(sb::check_ingress(box)) && code == 0 && ok;
+    const auto parked = count_lines_with(work / "host.log", "waiting for");
+    std::cout << fmt::format("  children that arrived before their parents and waited: {} batch(es)\n",
+                             parked);
+
+    std::cout << "\n== 2. changes in Dynamics, then switchboard run --once\n";
+    const auto changes = apply_changes(box, custom, options.seed_vehicles, seed);
+    std::cout << fmt::format(
+        "  {} contacts updated ({} opted out of email), {} created, {} deleted; a new vehicle "
+        "with a service visit for a new contact; a vehicle moved to another owner\n",
+        changes.updated, changes.opted_out, changes.created, changes.deleted);
+    box.service("campaign").faults().reset_counts();
+    started = std::chrono::steady_clock::now();
+    code = run_host(binary, config);
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cout << fmt::format("  host exit code {}, {:.2f} s; Campaign requests: {}\n", code,
+                             seconds, requests_summary(box));
+    ok = report(sb::check_ingress(box)) && code == 0 && ok;
+
+    std::cout << "\n== 3. no changes: switchboard run --once\n";
+    box.service("campaign").faults().reset_counts();
+    code = run_host(binary, config);
+    const auto writes = sb::campaign_writes(box);
+    std::cout << fmt::format("  host exit code {}; Campaign writes: {} (unchanged records are not sent)\n",
+                             code, writes);
+    ok = ok && code == 0 && writes == 0;
+
+    std::cout << fmt::format("\n{}\n", ok ? "demo ok: Campaign matches Dynamics after the initial "
+                                            "load and after the changes"
+                                          : "demo FAILED (see above and " +
+                                                (work / "host.log").string() + ")");
+    return ok ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "switchboard-demo: " << e.what() << "\n";
+    return 1;
+  }
+}
