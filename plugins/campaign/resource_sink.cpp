@@ -214,8 +214,14 @@ class resource_sink final : public sdk::sink {
       j.what = intent::remove_filtered;
       if (spec.delete_filtered_out) {
         plan_delete(j);
+        return j;
+      }
+      ++counts.skipped;
+      // The record stays in Campaign as it is: restating its id map entry tells the host it
+      // still has a source row (a full pass deletes the records it does not see).
+      if (auto entry = ctx_.ids().find(rec.key)) {
+        settle(j, ok_result(std::move(entry->target_key), std::move(entry->payload_hash)));
       } else {
-        ++counts.skipped;
         settle(j, ok_result());
       }
       return j;

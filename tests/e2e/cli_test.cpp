@@ -172,6 +172,24 @@ TEST(Cli, ReplayIsRefusedAboveTheGuardAndOtherwiseRereadsTheWholeSourceOnTheNext
 
   config = write_config(dir, routes(501));
   EXPECT_EQ(switchboard({"replay", "acme", "contacts", config.string()}).exit_code, 0);
+
+  // The source shrank to 450 records: after the replay's full read, the 50 it no longer has
+  // are deleted in the target (their id map entries were not refreshed by the pass).
+  config = write_config(dir, fmt::format(R"([{{"id": "contacts",
+        "source": {{"component": "mock.source", "config": {{"count": 450}}}},
+        "sink": {{"component": "mock.sink", "config": {}}}}}])",
+                                         jsonl_sink(dir)));
+  ASSERT_EQ(switchboard({"replay", "acme", "contacts", config.string()}).exit_code, 0);
+  const auto shrunk = switchboard({"run", config.string(), "--once"});
+  EXPECT_EQ(shrunk.exit_code, 0) << shrunk.err;
+  EXPECT_THAT(shrunk.out, HasSubstr("read 450, written 500"));
+  EXPECT_THAT(read_file(dir / "host.log"),
+              HasSubstr("full pass complete: 50 record(s) whose source rows no longer exist"));
+  const std::string sink = read_file(dir / "sink.jsonl");
+  EXPECT_NE(sink.find(R"({"key":"rec-0000000499","op":"delete")"), std::string::npos);
+  EXPECT_EQ(sink.find(R"({"key":"rec-0000000449","op":"delete")"), std::string::npos);
+  auto state = host::open_sqlite_state_store(dir / "state.db");
+  EXPECT_EQ(state->count_ids({"acme", "contacts"}), 450U);
 }
 
 TEST(Cli, DeadLettersCanBeListedReplayedAndDiscarded) {

@@ -41,6 +41,28 @@ std::set<std::string> as_set(const std::vector<std::string>& keys) {
   return {keys.begin(), keys.end()};
 }
 
+TEST(Engine, ASourceThatFailsPermanentlyStillCommitsWhatItReadBefore) {
+  test_host h;
+  std::string lines;
+  for (int i = 0; i < 300; ++i) lines += fmt::format(R"({{"key": "k{}"}})", i) + "\n";
+  lines += R"({"key": "bad", "op": "replace"})"
+           "\n";
+  write_file(h.path("in.jsonl"), lines);
+  h.configure("[" +
+              route("contacts", fmt::format(R"({{"jsonl": "{}"}})", h.path("in.jsonl").string()),
+                    jsonl_sink(h), R"("batch_size": 100)") +
+              "]");
+  const auto outcomes = h.run_once();
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].status, run_status::failed);
+  EXPECT_THAT(outcomes[0].message, HasSubstr("\"op\" must be \"upsert\" or \"delete\""));
+  // Every record read before the bad line was written and is behind the committed cursor.
+  EXPECT_EQ(jsonl_keys(h.path("sink.jsonl")).size(), 300u);
+  const auto cursor = h.state().cursor({"acme", "contacts"});
+  ASSERT_TRUE(cursor.has_value());
+  EXPECT_TRUE(cursor->starts_with("301:")) << *cursor;
+}
+
 TEST(Engine, DeliversEveryGeneratedRecordAndCommitsTheEndCursor) {
   test_host h;
   h.configure(

@@ -267,11 +267,12 @@ json::object resolve_component_config(const component_config& component,
                                       const route_config* route) {
   sourced_values values;
   if (connection != nullptr) overlay(values, connection->options, connection->where, "options");
-  const bool takes_mapping = std::any_of(schema.begin(), schema.end(),
-                                         [](const sdk::option_def& o) { return o.name == "mapping"; });
+  const bool takes_mapping = std::any_of(
+      schema.begin(), schema.end(), [](const sdk::option_def& o) { return o.name == "mapping"; });
   if (route != nullptr && takes_mapping && !route->mapping.empty() &&
       !component.config.contains("mapping")) {
-    values.push_back({"mapping", route->mapping, route->where.file, route->where.pointer + "/mapping"});
+    values.push_back(
+        {"mapping", route->mapping, route->where.file, route->where.pointer + "/mapping"});
   }
   overlay(values, component.config, component.where, "config");
   reference_expander expander(resolver, secrets);

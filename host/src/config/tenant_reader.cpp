@@ -120,9 +120,9 @@ void read_route_limits(const object_reader& reader, route_config& route) {
 }
 
 route_config read_route(const json_node& node, const connection_map& connections) {
-  const object_reader reader(node, {"id", "enabled", "source", "processors", "sink", "batch_size",
-                                    "queue_batches", "poll_interval", "error_policy", "mapping",
-                                    "replay_guard"});
+  const object_reader reader(
+      node, {"id", "enabled", "source", "processors", "sink", "batch_size", "queue_batches",
+             "poll_interval", "error_policy", "mapping", "replay_guard"});
   route_config route;
   route.where = node.location();
   route.id = reader.required("id").id();

@@ -96,9 +96,10 @@ sdk::id_map* route_context::route_ids(std::string_view route) noexcept {
     std::lock_guard lock(other_ids_mutex_);
     auto it = other_ids_.find(route);
     if (it == other_ids_.end()) {
-      it = other_ids_.emplace(std::string(route), std::pair<route_key, std::unique_ptr<ids_impl>>(
-                                                      route_key{route_.tenant, std::string(route)},
-                                                      nullptr))
+      it = other_ids_
+               .emplace(std::string(route),
+                        std::pair<route_key, std::unique_ptr<ids_impl>>(
+                            route_key{route_.tenant, std::string(route)}, nullptr))
                .first;
       it->second.second = std::make_unique<ids_impl>(state_, it->second.first);
     }

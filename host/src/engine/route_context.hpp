@@ -51,9 +51,7 @@ class route_context final : public sdk::context {
     return auth_ == nullptr ? nullptr : auth_->find(route_.tenant, connection);
   }
   bool stop_requested() const noexcept override { return stop_.requested(level_); }
-  bool replaying() const noexcept override {
-    return replaying_ != nullptr && replaying_->load();
-  }
+  bool replaying() const noexcept override { return replaying_ != nullptr && replaying_->load(); }
   sdk::id_map* route_ids(std::string_view route) noexcept override;
 
  private:

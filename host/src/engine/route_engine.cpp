@@ -126,8 +126,8 @@ replay_request_outcome route_engine::request_replay(const route_key& key, bool f
     route_instance instance = instantiate(bp, impl_->context, 0, stop, true);
     const auto opened = instance.source->open(sdk::cursor{});
     if (!opened) {
-      throw std::runtime_error(fmt::format("opening the source to count its records failed: {}",
-                                           opened.message()));
+      throw std::runtime_error(
+          fmt::format("opening the source to count its records failed: {}", opened.message()));
     }
     outcome.source_records = instance.source->total_records();
   }
@@ -145,9 +145,9 @@ replay_request_outcome route_engine::request_replay(const route_key& key, bool f
   }
   state.kv_put(key, replay_state_key, replay_requested);
   outcome.accepted = true;
-  outcome.message = fmt::format(
-      "replay of {}/{} accepted ({}, {} waiting): it starts when the route next runs", key.tenant,
-      key.route, size_text, outcome.backlog);
+  outcome.message =
+      fmt::format("replay of {}/{} accepted ({}, {} waiting): it starts when the route next runs",
+                  key.tenant, key.route, size_text, outcome.backlog);
   return outcome;
 }
 

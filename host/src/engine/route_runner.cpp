@@ -9,7 +9,10 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <set>
 #include <thread>
+#include <utility>
 
 namespace switchboard::host {
 namespace {
@@ -30,6 +33,8 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 struct route_runner::item {
   sdk::batch batch;
   std::vector<dead_letter> rejected;
+  /// The first batch of a full read after a resync: the writer marks when the pass began.
+  bool starts_full_pass = false;
 };
 
 struct route_runner::pipeline {
@@ -53,7 +58,7 @@ route_runner::route_runner(const route_blueprint& blueprint, const context_servi
 
 sdk::logger& route_runner::log() { return *log_; }
 
-void route_runner::fail(std::string message) {
+void route_runner::fail(std::string message, stop_level level) {
   if (services_.secrets != nullptr && !services_.secrets->empty()) {
     message = services_.secrets->redact(message);
   }
@@ -61,7 +66,11 @@ void route_runner::fail(std::string message) {
     std::lock_guard lock(failure_mutex_);
     if (failure_.empty()) failure_ = std::move(message);
   }
-  stop_.request_abort();
+  if (level == stop_level::stop) {
+    stop_.request_stop();
+  } else {
+    stop_.request_abort();
+  }
 }
 
 route_progress route_runner::progress() const {
@@ -92,7 +101,7 @@ route_outcome route_runner::run() {
       try {
         read_stage(instance, pipe);
       } catch (const std::exception& e) {
-        fail(fmt::format("reader: {}", e.what()));
+        fail(fmt::format("reader: {}", e.what()), stop_level::stop);
       }
       pipe.to_processors.close();
     });
@@ -157,11 +166,77 @@ bool route_runner::start_replay_if_requested() {
   if (!flag) return false;
   if (*flag == replay_requested) {
     services_.state.reset_cursor(bp_.key);
+    mark_full_pass();
     services_.state.kv_put(bp_.key, replay_state_key, replay_running);
     log().info("replay requested: reading the whole source again from the beginning");
   } else {
     log().info("resuming an unfinished replay");
   }
+  return true;
+}
+
+void route_runner::mark_full_pass() {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  services_.state.kv_put(bp_.key, full_pass_state_key, std::to_string(now.count()));
+}
+
+bool route_runner::sweep_after_full_pass(route_instance& instance, std::mt19937_64& rng) {
+  const auto mark = services_.state.kv_get(bp_.key, full_pass_state_key);
+  if (!mark) return true;
+  std::int64_t since_ms = 0;
+  const auto [end, ec] = std::from_chars(mark->data(), mark->data() + mark->size(), since_ms);
+  if (ec != std::errc{} || end != mark->data() + mark->size()) {
+    log().error(fmt::format("ignoring an unreadable full-pass mark \"{}\"", *mark));
+    services_.state.kv_erase(bp_.key, full_pass_state_key);
+    return true;
+  }
+  const std::chrono::system_clock::time_point since{std::chrono::milliseconds(since_ms)};
+  // Records waiting in the dead-letter store were not written by this pass, but their source
+  // rows exist: they are not swept.
+  std::set<std::string, std::less<>> waiting;
+  for (const auto& letter : services_.state.dead_letters(bp_.key, 1'000'000)) {
+    std::string error;
+    if (auto r = record_from_json(letter.record_json, error)) waiting.insert(std::move(r->key));
+  }
+  auto& sink_log = instance.contexts.back()->log();
+  std::size_t removed = 0;
+  std::vector<dead_letter> letters;
+  std::string after;
+  for (;;) {
+    auto keys = services_.state.stale_ids(bp_.key, since, after, 500);
+    if (keys.empty()) break;
+    after = keys.back();
+    std::vector<sdk::record> removes;
+    for (auto& key : keys) {
+      if (waiting.contains(key)) continue;
+      sdk::record r;
+      r.key = std::move(key);
+      r.op = sdk::operation::remove;
+      removes.push_back(std::move(r));
+    }
+    if (removes.empty()) continue;
+    auto result = deliver(*instance.sink, removes, bp_.route->errors, stop_, sink_log, rng);
+    if (result.route_failure) {
+      fail(*result.route_failure);
+      return false;
+    }
+    if (result.abandoned) return false;  // the mark stays: the next run sweeps again
+    if (!result.ids.empty()) services_.state.put_ids(bp_.key, result.ids);
+    removed += result.written;
+    letters.clear();
+    for (auto& f : result.failed) {
+      letters.push_back(make_dead_letter(bp_.key, "sink", f.record, f.reason, f.attempts));
+    }
+    if (!letters.empty()) services_.state.add_dead_letters(letters);
+    counts_.written += result.written;
+    counts_.dead_lettered += letters.size();
+  }
+  services_.state.kv_erase(bp_.key, full_pass_state_key);
+  log().info(fmt::format(
+      "full pass complete: {} record(s) whose source rows no longer exist were deleted in the "
+      "target",
+      removed));
   return true;
 }
 
@@ -172,6 +247,7 @@ void route_runner::read_stage(route_instance& instance, pipeline& pipe) {
   const auto cursor = services_.state.cursor(bp_.key).value_or("");
   int failures = 0;
   bool resync_pending = false;
+  bool full_pass_next = false;
   enum class next_step { proceed, retry, reopened, stop };
   auto guarded = [&](auto&& call) -> sdk::status {
     try {
@@ -188,26 +264,30 @@ void route_runner::read_stage(route_instance& instance, pipeline& pipe) {
       case sdk::error_kind::needs_resync: {
         if (resync_pending) {
           fail(fmt::format("source {} asked for a resync again right after one: {}", what,
-                           st.message()));
+                           st.message()),
+               stop_level::stop);
           return next_step::stop;
         }
         resync_pending = true;
+        full_pass_next = true;
         log().warn(fmt::format("full resync of the route from the beginning: {}", st.message()));
         const auto reopened = guarded([&] { return source.open(sdk::cursor{}); });
         if (!reopened) {
-          fail(fmt::format("source open for resync failed: {}", reopened.message()));
+          fail(fmt::format("source open for resync failed: {}", reopened.message()),
+               stop_level::stop);
           return next_step::stop;
         }
         return next_step::reopened;
       }
       case sdk::error_kind::permanent:
-        fail(fmt::format("source {} failed: {}", what, st.message()));
+        fail(fmt::format("source {} failed: {}", what, st.message()), stop_level::stop);
         return next_step::stop;
       case sdk::error_kind::retryable:
       case sdk::error_kind::wait_for_dependency:
         if (++failures >= policy.max_attempts) {
           fail(fmt::format("source {} failed {} times in a row, last: {}", what, failures,
-                           st.message()));
+                           st.message()),
+               stop_level::stop);
           return next_step::stop;
         }
         log().warn(fmt::format("source {} failed (attempt {}), retrying: {}", what, failures,
@@ -245,6 +325,7 @@ void route_runner::read_stage(route_instance& instance, pipeline& pipe) {
     failures = 0;
     resync_pending = false;
     counts_.read += next.batch.records.size();
+    next.starts_full_pass = std::exchange(full_pass_next, false);
     const bool caught_up = next.batch.caught_up;
     if (!pipe.to_processors.push(std::move(next))) return;
     if (!caught_up) continue;
@@ -289,6 +370,7 @@ void route_runner::write_stage(route_instance& instance, pipeline& pipe, std::in
   auto last_progress = std::chrono::steady_clock::now();
   while (auto next = pipe.to_sink.pop()) {
     if (stop_.abort_requested()) return;
+    if (next->starts_full_pass) mark_full_pass();
     auto result =
         deliver(*instance.sink, next->batch.records, bp_.route->errors, stop_, sink_log, rng);
     pipe.spent.try_push(next->batch.records);
@@ -305,10 +387,13 @@ void route_runner::write_stage(route_instance& instance, pipeline& pipe, std::in
     }
     if (!result.ids.empty()) services_.state.put_ids(bp_.key, result.ids);
     services_.state.commit(bp_.key, next->batch.next.token, letters);
-    if (next->batch.caught_up && replaying_ != nullptr && replaying_->load()) {
-      services_.state.kv_erase(bp_.key, replay_state_key);
-      replaying_->store(false);
-      log().info("replay finished: the whole source was read and written");
+    if (next->batch.caught_up) {
+      if (!sweep_after_full_pass(instance, rng)) return;
+      if (replaying_ != nullptr && replaying_->load()) {
+        services_.state.kv_erase(bp_.key, replay_state_key);
+        replaying_->store(false);
+        log().info("replay finished: the whole source was read and written");
+      }
     }
     counts_.dead_lettered += letters.size();
     if (!letters.empty()) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <random>
 #include <string>
 
 namespace switchboard::host {
@@ -35,10 +36,19 @@ class route_runner {
   /// Starts a replay an admin asked for (resets the cursor), or resumes an unfinished one;
   /// returns true when the route is replaying.
   bool start_replay_if_requested();
+  /// Records that a full read of the source begins now (after a resync, or a replay).
+  void mark_full_pass();
+  /// After a full read has caught up: deletes in the target the records the pass did not see
+  /// (their id map entries are older than the pass), except those waiting as dead letters.
+  /// Returns false when the route must stop (abort, or a permanent failure under fail_route).
+  bool sweep_after_full_pass(route_instance& instance, std::mt19937_64& rng);
   void read_stage(route_instance& instance, pipeline& pipe);
   void process_stage(route_instance& instance, pipeline& pipe);
   void write_stage(route_instance& instance, pipeline& pipe, std::int64_t run_id);
-  void fail(std::string message);
+  /// Records the route's failure (the first one wins) and stops it: a failing source stops
+  /// reading while what it already read is still written and committed (stop); other
+  /// failures abandon in-flight batches (abort).
+  void fail(std::string message, stop_level level = stop_level::abort);
   sdk::logger& log();
 
   const route_blueprint& bp_;

@@ -203,6 +203,10 @@ struct statements {
             db, "DELETE FROM id_map WHERE tenant = ?1 AND route = ?2 AND source_key = ?3")),
         count_ids(
             sqlite::prepare(db, "SELECT count(*) FROM id_map WHERE tenant = ?1 AND route = ?2")),
+        select_stale_ids(sqlite::prepare(
+            db,
+            "SELECT source_key FROM id_map WHERE tenant = ?1 AND route = ?2 AND updated_at < ?3 "
+            "AND source_key > ?4 ORDER BY source_key LIMIT ?5")),
         insert_dead_letter(sqlite::prepare(
             db,
             "INSERT INTO dead_letters (tenant, route, stage, record_json, reason, attempts, "
@@ -258,6 +262,7 @@ struct statements {
   sqlite::statement upsert_id;
   sqlite::statement delete_id;
   sqlite::statement count_ids;
+  sqlite::statement select_stale_ids;
   sqlite::statement insert_dead_letter;
   sqlite::statement select_dead_letters;
   sqlite::statement select_route_dead_letters;
@@ -365,6 +370,24 @@ class sqlite_state_store final : public state_store {
     std::lock_guard lock(mutex_);
     return guarded([&] { return "count ids for " + route_name(route); },
                    [&] { return count(stmts_->count_ids, route); });
+  }
+
+  std::vector<std::string> stale_ids(const route_key& route,
+                                     std::chrono::system_clock::time_point before,
+                                     std::string_view after_key, std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    return guarded([&] { return "list stale ids for " + route_name(route); },
+                   [&] {
+                     std::vector<std::string> keys;
+                     sqlite::statement_use q(stmts_->select_stale_ids);
+                     q.bind(1, route.tenant)
+                         .bind(2, route.route)
+                         .bind(3, to_ms(before))
+                         .bind(4, after_key)
+                         .bind(5, static_cast<std::int64_t>(limit));
+                     while (q.step()) keys.push_back(q.text(0));
+                     return keys;
+                   });
   }
 
   std::vector<std::int64_t> add_dead_letters(std::span<const dead_letter> letters) override {

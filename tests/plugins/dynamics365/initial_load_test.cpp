@@ -179,7 +179,8 @@ TEST_F(InitialLoad, APageThatChangedUnderTheCursorIsDeliveredAgainFromItsStart) 
   c["after"] = "00000000-0000-0000-0000-000000000000";  // gone: not on the page any more
   host_.state().commit({"acme", route_id}, json::serialize(c), {});
   configure();
-  ASSERT_EQ(run().status, host::run_status::succeeded);
+  const auto outcome = run();
+  ASSERT_EQ(outcome.status, host::run_status::succeeded) << outcome.message;
   const auto resumed = sink_lines_since(1000);
   ASSERT_EQ(resumed.size(), 2000u);
   EXPECT_EQ(resumed.front().key, ids[1000]);

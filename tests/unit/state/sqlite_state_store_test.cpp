@@ -317,6 +317,22 @@ TEST_F(SqliteStateStore, DataSurvivesCloseAndReopen) {
   EXPECT_EQ(store_->kv_get(contacts_, "page"), "7");
 }
 
+TEST_F(SqliteStateStore, StaleIdsAreThoseLastWrittenBeforeATimeInKeyOrderAndPaged) {
+  store_->put_ids(contacts_, std::vector<id_update>{{"c", id_entry{"t", ""}},
+                                                    {"a", id_entry{"t", ""}},
+                                                    {"b", id_entry{"t", ""}},
+                                                    {"d", id_entry{"t", ""}}});
+  store_->put_ids(deals_, std::vector<id_update>{{"x", id_entry{"t", ""}}});
+  // Written before "now + 1 h": all of this route, in key order, paged by the last key.
+  const auto later = std::chrono::system_clock::now() + std::chrono::hours(1);
+  EXPECT_EQ(store_->stale_ids(contacts_, later, "", 3), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(store_->stale_ids(contacts_, later, "c", 3), (std::vector<std::string>{"d"}));
+  EXPECT_TRUE(store_->stale_ids(contacts_, later, "d", 3).empty());
+  // Nothing was written before an hour ago; rewriting an entry makes it fresh.
+  const auto earlier = std::chrono::system_clock::now() - std::chrono::hours(1);
+  EXPECT_TRUE(store_->stale_ids(contacts_, earlier, "", 10).empty());
+}
+
 TEST_F(SqliteStateStore, PutIdsInsertsUpdatesAndErases) {
   store_->put_ids(contacts_, std::vector<id_update>{{"s1", id_entry{"t1", "h1"}},
                                                     {"s2", id_entry{"t2", "h2"}},

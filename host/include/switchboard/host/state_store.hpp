@@ -40,11 +40,11 @@ const char* to_string(run_status s) noexcept;
 
 /// Counters of one run.
 struct run_counts {
-  std::uint64_t read = 0;          ///< records read from the source
-  std::uint64_t written = 0;       ///< acknowledged by the sink
-  std::uint64_t filtered = 0;      ///< dropped by processors
-  std::uint64_t dead_lettered = 0; ///< sent to the dead-letter store
-  std::uint64_t retries = 0;       ///< write attempts beyond the first
+  std::uint64_t read = 0;           ///< records read from the source
+  std::uint64_t written = 0;        ///< acknowledged by the sink
+  std::uint64_t filtered = 0;       ///< dropped by processors
+  std::uint64_t dead_lettered = 0;  ///< sent to the dead-letter store
+  std::uint64_t retries = 0;        ///< write attempts beyond the first
 };
 
 /// One entry of the run history.
@@ -80,6 +80,10 @@ struct id_update {
 inline constexpr std::string_view replay_state_key = "host:replay";
 inline constexpr std::string_view replay_requested = "requested";
 inline constexpr std::string_view replay_running = "running";
+/// "host:full_pass" holds the time (ms since the epoch) a full read of the source began after
+/// a resync or a replay: once it has caught up, id map entries older than that belong to
+/// records the source no longer has, and are deleted in the target.
+inline constexpr std::string_view full_pass_state_key = "host:full_pass";
 
 class state_store {
  public:
@@ -104,6 +108,11 @@ class state_store {
   virtual void put_ids(const route_key& route, std::span<const id_update> updates) = 0;
   /// Number of id map entries of a route.
   virtual std::uint64_t count_ids(const route_key& route) = 0;
+  /// Source keys of the id map entries last written before `before`, in key order, after
+  /// `after_key` ("" = from the start), at most `limit`.
+  virtual std::vector<std::string> stale_ids(const route_key& route,
+                                             std::chrono::system_clock::time_point before,
+                                             std::string_view after_key, std::size_t limit) = 0;
 
   // --- dead letters ----------------------------------------------------------------------
   /// Adds dead letters outside a cursor commit (e.g. from a replay); returns their ids.
