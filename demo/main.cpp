@@ -9,8 +9,8 @@
 #include "sandbox/ingress_schema.hpp"
 #include "sandbox/sandbox.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
 #include <sys/wait.h>
@@ -124,20 +124,25 @@ change_summary apply_changes(sb::sandbox& box, const sb::ingress_rows& custom, s
   s.created = new_ids.size();
   std::vector<std::string> doomed;
   for (std::size_t i = 0; i < std::min<std::size_t>(10, span - to_update); ++i) {
-    doomed.push_back(json::value_to<std::string>(contacts[contacts.size() - 1 - i].at("contactid")));
+    doomed.push_back(
+        json::value_to<std::string>(contacts[contacts.size() - 1 - i].at("contactid")));
   }
   s.deleted = dv.delete_rows("contact", doomed);
   // A new vehicle of a new contact, with a service visit; an existing vehicle moves owner.
   const auto vehicle = dv.upsert_rows(
-      "new_vehicle",
-      json::array{json::object{{"new_name", "Vehicle new"},
-                               {"new_vin", fmt::format("VINNEW{:010}", rng() % 10000000000ULL)},
-                               {"new_model", "Zoe"}, {"new_year", 2026}, {"new_color", 3},
-                               {"new_OwnerId@odata.bind", fmt::format("/contacts({})", new_ids[0])}}});
+      "new_vehicle", json::array{json::object{
+                         {"new_name", "Vehicle new"},
+                         {"new_vin", fmt::format("VINNEW{:010}", rng() % 10000000000ULL)},
+                         {"new_model", "Zoe"},
+                         {"new_year", 2026},
+                         {"new_color", 3},
+                         {"new_OwnerId@odata.bind", fmt::format("/contacts({})", new_ids[0])}}});
   dv.upsert_rows("new_servicevisit",
                  json::array{json::object{
-                     {"new_name", "First service"}, {"new_visitdate", "2026-11-02T09:30:00Z"},
-                     {"new_mileage", 1200}, {"new_cost", 89.9},
+                     {"new_name", "First service"},
+                     {"new_visitdate", "2026-11-02T09:30:00Z"},
+                     {"new_mileage", 1200},
+                     {"new_cost", 89.9},
                      {"new_VehicleId@odata.bind", fmt::format("/new_vehicles({})", vehicle[0])}}});
   if (!custom.vehicles.empty()) {
     dv.upsert_rows("new_vehicle",
@@ -159,7 +164,8 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 7;
   std::string dir, templates = SWITCHBOARD_TEMPLATE_DIR;
   app.add_option("--contacts", contacts, "contacts to seed in Dataverse")->capture_default_str();
-  app.add_option("--vehicles", vehicles, "vehicles (custom table new_vehicle)")->capture_default_str();
+  app.add_option("--vehicles", vehicles, "vehicles (custom table new_vehicle)")
+      ->capture_default_str();
   app.add_option("--visits", visits, "service visits per vehicle (new_servicevisit)")
       ->capture_default_str();
   app.add_option("--seed", seed, "seed for generated data")->capture_default_str();
@@ -169,9 +175,9 @@ int main(int argc, char** argv) {
 
   try {
     const fs::path binary = fs::canonical("/proc/self/exe").parent_path() / "switchboard";
-    const fs::path work = dir.empty() ? fs::temp_directory_path() /
-                                            fmt::format("switchboard-demo-{}", ::getpid())
-                                      : fs::path(dir);
+    const fs::path work =
+        dir.empty() ? fs::temp_directory_path() / fmt::format("switchboard-demo-{}", ::getpid())
+                    : fs::path(dir);
     fs::create_directories(work);
 
     std::cout << "== sandbox: Dataverse, Entra ID, Campaign, IMS emulators over HTTPS\n";
@@ -194,11 +200,11 @@ int main(int argc, char** argv) {
                              contacts, custom.vehicles.size(), custom.vehicles.size() * visits,
                              work.string());
 
-    json::object host{{"state", "state.db"},
-                      {"http", json::object{{"ca_file", box.ca_file().string()}}},
-                      {"log", json::object{{"format", "human"}, {"level", "info"},
-                                           {"file", "host.log"}}},
-                      {"tenants", json::array{demo_tenant(templates)}}};
+    json::object host{
+        {"state", "state.db"},
+        {"http", json::object{{"ca_file", box.ca_file().string()}}},
+        {"log", json::object{{"format", "human"}, {"level", "info"}, {"file", "host.log"}}},
+        {"tenants", json::array{demo_tenant(templates)}}};
     const fs::path config = work / "host.json";
     std::ofstream(config) << json::serialize(host) << "\n";
 
@@ -206,13 +212,14 @@ int main(int argc, char** argv) {
     std::cout << "\n== 1. initial load: switchboard run " << config.string() << " --once\n";
     auto started = std::chrono::steady_clock::now();
     int code = run_host(binary, config);
-    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    auto seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cout << fmt::format("  host exit code {}, {:.2f} s; Campaign requests: {}\n", code,
                              seconds, requests_summary(box));
     ok = report(sb::check_ingress(box)) && code == 0 && ok;
     const auto parked = count_lines_with(work / "host.log", "waiting for");
-    std::cout << fmt::format("  children that arrived before their parents and waited: {} batch(es)\n",
-                             parked);
+    std::cout << fmt::format(
+        "  children that arrived before their parents and waited: {} batch(es)\n", parked);
 
     std::cout << "\n== 2. changes in Dynamics, then switchboard run --once\n";
     const auto changes = apply_changes(box, custom, options.seed_vehicles, seed);
@@ -232,14 +239,15 @@ int main(int argc, char** argv) {
     box.service("campaign").faults().reset_counts();
     code = run_host(binary, config);
     const auto writes = sb::campaign_writes(box);
-    std::cout << fmt::format("  host exit code {}; Campaign writes: {} (unchanged records are not sent)\n",
-                             code, writes);
+    std::cout << fmt::format(
+        "  host exit code {}; Campaign writes: {} (unchanged records are not sent)\n", code,
+        writes);
     ok = ok && code == 0 && writes == 0;
 
-    std::cout << fmt::format("\n{}\n", ok ? "demo ok: Campaign matches Dynamics after the initial "
-                                            "load and after the changes"
-                                          : "demo FAILED (see above and " +
-                                                (work / "host.log").string() + ")");
+    std::cout << fmt::format(
+        "\n{}\n", ok ? "demo ok: Campaign matches Dynamics after the initial "
+                       "load and after the changes"
+                     : "demo FAILED (see above and " + (work / "host.log").string() + ")");
     return ok ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "switchboard-demo: " << e.what() << "\n";

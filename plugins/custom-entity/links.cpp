@@ -72,8 +72,8 @@ class links_processor final : public sdk::processor {
     const auto deadline = clock.steady_now() + settings_.parent_wait;
     auto pause = settings_.first_poll;
     while (!missing.empty() && clock.steady_now() < deadline) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - clock.steady_now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock.steady_now());
       if (!clock.wait_for(std::max(std::chrono::milliseconds(1), std::min(pause, left)))) {
         throw std::runtime_error(fmt::format(
             "stopped while {} child record(s) waited for their parents", missing.size()));
@@ -99,8 +99,7 @@ class links_processor final : public sdk::processor {
       reasons[m.record] = fmt::format(
           "mapping \"{}\": parent {} of {} (route {}) was not written within {} ms; the child "
           "is not written with a broken link",
-          settings_.mapping_name, m.parent, link.column, link.route,
-          settings_.parent_wait.count());
+          settings_.mapping_name, m.parent, link.column, link.route, settings_.parent_wait.count());
     }
     std::size_t kept = 0;
     const std::size_t before = records.size();

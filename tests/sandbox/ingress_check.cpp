@@ -106,7 +106,8 @@ class checker {
   void no_orphans(const std::map<std::string, json::object>& records, const Rows& rows,
                   std::string_view what) {
     for (const auto& [key, record] : records) {
-      if (!rows.contains(key)) problem(fmt::format("{} {} is in Campaign but not in Dataverse", what, key));
+      if (!rows.contains(key))
+        problem(fmt::format("{} {} is in Campaign but not in Dataverse", what, key));
     }
   }
 

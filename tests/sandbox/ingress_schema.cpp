@@ -89,8 +89,8 @@ constexpr std::string_view visit_resource = R"({
   "key": ["cusCrmId"],
   "filters": [{"name": "byCrmId", "parameters": ["cusCrmId"]}]})";
 
-constexpr std::array<std::string_view, 6> models = {"Zoe", "Model 3", "Golf", "Corolla", "Clio",
-                                                    "Ioniq"};
+constexpr std::array<std::string_view, 6> models = {"Zoe",     "Model 3", "Golf",
+                                                    "Corolla", "Clio",    "Ioniq"};
 
 }  // namespace
 

@@ -46,7 +46,8 @@ class CustomEntityLinks : public ::testing::Test {
     std::string text;
     for (const auto& [key, vehicle] : parts) {
       json::object fields{{"new_name", "part " + key}};
-      fields["_new_vehicleid_value"] = vehicle.empty() ? json::value(nullptr) : json::value(vehicle);
+      fields["_new_vehicleid_value"] =
+          vehicle.empty() ? json::value(nullptr) : json::value(vehicle);
       text += json::serialize(json::object{{"key", key}, {"fields", fields}}) + "\n";
     }
     write_file(host_.path("in.jsonl"), text);
@@ -62,7 +63,8 @@ class CustomEntityLinks : public ::testing::Test {
     std::map<std::string, json::object> out;
     const std::string text = read_file(host_.path("out.jsonl"));
     std::size_t start = 0;
-    for (auto end = text.find('\n'); end != std::string::npos; start = end + 1, end = text.find('\n', start)) {
+    for (auto end = text.find('\n'); end != std::string::npos;
+         start = end + 1, end = text.find('\n', start)) {
       auto line = json::parse(std::string_view(text).substr(start, end - start)).as_object();
       out[std::string(line.at("key").as_string())] = line.at("fields").as_object();
     }
@@ -120,7 +122,8 @@ TEST_F(CustomEntityLinks, AChildThatArrivesBeforeItsParentWaitsAndIsWrittenOnceT
   EXPECT_EQ(outcome.counts.dead_lettered, 0U);
 }
 
-TEST_F(CustomEntityLinks, AnOrphanIsDeadLetteredWithTheReasonAfterTheBoundedWaitAndOthersAreWritten) {
+TEST_F(CustomEntityLinks,
+       AnOrphanIsDeadLetteredWithTheReasonAfterTheBoundedWaitAndOthersAreWritten) {
   configure(R"({"parent_wait_ms": 100, "max_poll_ms": 20})");
   add_vehicle("v-1", "@pk1");
   write_parts({{"p-1", "v-1"}, {"p-2", "v-missing"}, {"p-3", "v-1"}});
@@ -131,8 +134,9 @@ TEST_F(CustomEntityLinks, AnOrphanIsDeadLetteredWithTheReasonAfterTheBoundedWait
   EXPECT_FALSE(out.contains("p-2"));
   const auto letters = host_.state().dead_letters(host::route_key{"acme", "parts"}, 10);
   ASSERT_EQ(letters.size(), 1U);
-  EXPECT_THAT(letters[0].reason, HasSubstr("parent v-missing of _new_vehicleid_value (route vehicles) "
-                                           "was not written within 100 ms"));
+  EXPECT_THAT(letters[0].reason,
+              HasSubstr("parent v-missing of _new_vehicleid_value (route vehicles) "
+                        "was not written within 100 ms"));
   EXPECT_THAT(letters[0].record_json, HasSubstr("p-2"));
   // Committed past the orphan: it lives in the dead-letter store, not lost.
   EXPECT_TRUE(host_.state().cursor({"acme", "parts"}).has_value());
@@ -156,8 +160,9 @@ TEST_F(CustomEntityLinks, ALinkToARouteTheTenantDoesNotHaveStopsTheRouteWithTheR
   write_parts({{"p-1", "v-1"}});
   const auto outcome = run_parts();
   EXPECT_EQ(outcome.status, host::run_status::failed);
-  EXPECT_THAT(outcome.message, HasSubstr("field \"_new_vehicleid_value\" links to route \"trucks\", "
-                                         "which tenant acme does not have"));
+  EXPECT_THAT(outcome.message,
+              HasSubstr("field \"_new_vehicleid_value\" links to route \"trucks\", "
+                        "which tenant acme does not have"));
 }
 
 }  // namespace

@@ -49,12 +49,13 @@ class Ingress : public ::testing::Test {
     for (const auto& [name, value] : sbx::template_environment(*box_)) {
       ::setenv(name.c_str(), value.c_str(), 1);
     }
-    tenant_ = sbx::template_tenant(std::filesystem::path(SWITCHBOARD_TEST_SOURCE_DIR) /
-                                       "config/templates",
-                                   "acme");
-    for (auto& r : routes()) r.as_object()["error_policy"] = json::object{
-                                 {"max_attempts", 20}, {"initial_backoff", "10ms"},
-                                 {"max_backoff", "500ms"}, {"retry_budget", "2m"}};
+    tenant_ = sbx::template_tenant(
+        std::filesystem::path(SWITCHBOARD_TEST_SOURCE_DIR) / "config/templates", "acme");
+    for (auto& r : routes())
+      r.as_object()["error_policy"] = json::object{{"max_attempts", 20},
+                                                   {"initial_backoff", "10ms"},
+                                                   {"max_backoff", "500ms"},
+                                                   {"retry_budget", "2m"}};
     if (vehicles == 0) {
       // Contacts only.
       auto& all = routes();
@@ -81,8 +82,8 @@ class Ingress : public ::testing::Test {
   void run_all() {
     configure();
     for (const auto& o : host_.run_once()) {
-      ASSERT_EQ(o.status, host::run_status::succeeded)
-          << o.route.route << ": " << o.message << "\n" << host_.log_text();
+      ASSERT_EQ(o.status, host::run_status::succeeded) << o.route.route << ": " << o.message << "\n"
+                                                       << host_.log_text();
     }
   }
 
@@ -124,11 +125,10 @@ class Ingress : public ::testing::Test {
   /// Active contacts only (statecode 0); then one active contact becomes inactive.
   void filtered_out_case(bool delete_filtered_out) {
     start(200);
-    mapping("contacts")["filters"] =
-        json::object{{"combine", "and"},
-                     {"rules", json::array{json::object{{"field", "statecode"}, {"op", "eq"},
-                                                        {"value", 0}}}},
-                     {"delete_filtered_out", delete_filtered_out}};
+    mapping("contacts")["filters"] = json::object{
+        {"combine", "and"},
+        {"rules", json::array{json::object{{"field", "statecode"}, {"op", "eq"}, {"value", 0}}}},
+        {"delete_filtered_out", delete_filtered_out}};
     run_all();
     std::vector<std::string> active;
     for (const auto& c : dataverse().rows("contact")) {
@@ -140,9 +140,9 @@ class Ingress : public ::testing::Test {
     ASSERT_LT(active.size(), 200U);  // some seeded contacts are inactive
     EXPECT_EQ(campaign().records("profile").size(), active.size());
 
-    dataverse().upsert_rows("contact", json::array{json::object{
-                                           {"contactid", active[0]}, {"statecode", 1},
-                                           {"statuscode", 2}}});
+    dataverse().upsert_rows(
+        "contact",
+        json::array{json::object{{"contactid", active[0]}, {"statecode", 1}, {"statuscode", 2}}});
     run_all();
     EXPECT_EQ(profile(active[0]).is_null(), delete_filtered_out);
     EXPECT_EQ(campaign().records("profile").size(),
@@ -194,13 +194,9 @@ TEST_F(Ingress, WithApplyDeletesOffDeletedContactsKeepTheirProfiles) {
   EXPECT_EQ(campaign().records("profile").size(), 300U);
 }
 
-TEST_F(Ingress, FilteredOutContactsAreDeletedWhenDeleteFilteredOutIsOn) {
-  filtered_out_case(true);
-}
+TEST_F(Ingress, FilteredOutContactsAreDeletedWhenDeleteFilteredOutIsOn) { filtered_out_case(true); }
 
-TEST_F(Ingress, FilteredOutContactsAreLeftWhenDeleteFilteredOutIsOff) {
-  filtered_out_case(false);
-}
+TEST_F(Ingress, FilteredOutContactsAreLeftWhenDeleteFilteredOutIsOff) { filtered_out_case(false); }
 
 TEST_F(Ingress, AFieldWithApplyUpdatesOffIsWrittenOnCreateAndOnReplayOnly) {
   start(50);
@@ -215,8 +211,8 @@ TEST_F(Ingress, AFieldWithApplyUpdatesOffIsWrittenOnCreateAndOnReplayOnly) {
   update_contacts(ids, 0, 1, "Later");
   run_all();
   auto p = profile(ids[0]);
-  EXPECT_EQ(p.at("lastName"), "Later0");        // applied
-  EXPECT_EQ(p.at("email"), first_email);       // not applied: apply_updates is off
+  EXPECT_EQ(p.at("lastName"), "Later0");  // applied
+  EXPECT_EQ(p.at("email"), first_email);  // not applied: apply_updates is off
 
   configure();
   const auto replay = host_.engine().request_replay({"acme", "contacts"}, false);
@@ -287,11 +283,13 @@ TEST_F(Ingress, ChildrenCreatedBeforeTheirParentsEndUpLinkedToTheRightParent) {
       "contact", json::array{json::object{{"firstname", "Ada"}, {"lastname", "Parent"}}});
   const auto vehicle = dv.upsert_rows(
       "new_vehicle", json::array{json::object{
-                         {"new_name", "Child car"}, {"new_color", 2},
+                         {"new_name", "Child car"},
+                         {"new_color", 2},
                          {"new_OwnerId@odata.bind", fmt::format("/contacts({})", contact[0])}}});
   dv.upsert_rows("new_servicevisit",
                  json::array{json::object{
-                     {"new_name", "Grandchild visit"}, {"new_mileage", 10},
+                     {"new_name", "Grandchild visit"},
+                     {"new_mileage", 10},
                      {"new_VehicleId@odata.bind", fmt::format("/new_vehicles({})", vehicle[0])}}});
   run_all();
   const auto after = sbx::check_ingress(*box_);
@@ -304,22 +302,29 @@ TEST_F(Ingress, ExpiredDeltaTokenResyncsEverythingWithoutDuplicatesAndLogsWhy) {
   run_all();
   const auto ids = contact_ids();
   update_contacts(ids, 0, 10, "BeforeExpiry");
+  // Deletes while the token is expired reach no delta: the full pass finds them missing.
+  dataverse().delete_rows("contact", {ids.begin() + 10, ids.begin() + 15});
   dataverse().expire_delta_tokens();
   box_->service("campaign").faults().reset_counts();
   run_all();
   const auto check = sbx::check_ingress(*box_, false);
   EXPECT_TRUE(check.ok()) << describe(check);
-  EXPECT_EQ(check.profiles, 500U);
+  EXPECT_EQ(check.profiles, 495U);
   EXPECT_THAT(host_.log_text(), HasSubstr("full resync of the route from the beginning"));
   EXPECT_THAT(host_.log_text(), HasSubstr("expired"));
-  // The full read of 500 rows wrote only the 10 changed ones: the rest were unchanged.
-  EXPECT_EQ(sbx::campaign_writes(*box_), 10U);
+  EXPECT_THAT(host_.log_text(), HasSubstr("full pass complete: 5 record(s)"));
+  // The full read of 495 rows wrote only the 10 changed ones (the rest were unchanged), and
+  // deleted the 5 profiles whose contacts are gone.
+  EXPECT_EQ(box_->service("campaign").faults().count("PATCH profile"), 10U);
+  EXPECT_EQ(box_->service("campaign").faults().count("DELETE profile"), 5U);
+  EXPECT_EQ(sbx::campaign_writes(*box_), 15U);
 
   // A no-op resync: expired again, nothing changed → zero Campaign writes.
   dataverse().expire_delta_tokens();
   box_->service("campaign").faults().reset_counts();
   run_all();
   EXPECT_EQ(sbx::campaign_writes(*box_), 0U);
+  EXPECT_EQ(campaign().records("profile").size(), 495U);
 }
 
 TEST_F(Ingress, UnderInjectedFaultsTheEndStateIsTheSame) {
@@ -357,12 +362,13 @@ TEST_F(Ingress, KillDashNineDuringTheInitialLoadThenRestartLeavesNoDuplicates) {
   start(6000);
   // The real executable, killed while it writes profiles.
   temp_dir dir;
-  json::object host{{"state", (dir / "state.db").string()},
-                    {"plugin_dirs", json::array{SWITCHBOARD_TEST_PLUGIN_DIR}},
-                    {"http", json::object{{"ca_file", box_->ca_file().string()}}},
-                    {"log", json::object{{"format", "human"}, {"level", "info"},
-                                         {"file", (dir / "host.log").string()}}},
-                    {"tenants", json::array{tenant_}}};
+  json::object host{
+      {"state", (dir / "state.db").string()},
+      {"plugin_dirs", json::array{SWITCHBOARD_TEST_PLUGIN_DIR}},
+      {"http", json::object{{"ca_file", box_->ca_file().string()}}},
+      {"log",
+       json::object{{"format", "human"}, {"level", "info"}, {"file", (dir / "host.log").string()}}},
+      {"tenants", json::array{tenant_}}};
   write_file(dir / "host.json", json::serialize(host));
   {
     child_process run({SWITCHBOARD_TEST_BINARY, "run", (dir / "host.json").string(), "--once"});

@@ -157,6 +157,9 @@ struct malformed_case {
   std::string_view message;
 };
 
+/// Shown by GoogleTest instead of the case's bytes.
+void PrintTo(const malformed_case& c, std::ostream* os) { *os << c.title; }
+
 // Sets the member `key` of the object at `pointer` ("" = the root).
 void put(json::value& doc, std::string_view pointer, std::string_view key, json::value v) {
   json::value& parent = pointer.empty() ? doc : doc.at_pointer(pointer);
