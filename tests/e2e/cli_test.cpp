@@ -1,4 +1,5 @@
 // The switchboard executable end to end: commands, exit codes, signals, crashes and restarts.
+#include "sandbox/ingress_schema.hpp"
 #include "support/process.hpp"
 #include "support/test_host.hpp"
 #include "support/test_support.hpp"
@@ -417,6 +418,33 @@ TEST(Cli, ValidateAcceptsTheShippedExampleConfig) {
        "--plugin-dir", SWITCHBOARD_TEST_PLUGIN_DIR});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("is valid"));
+}
+
+TEST(Cli, ValidateAcceptsATenantComposedFromTheIngressTemplates) {
+  temp_dir dir;
+  const auto tenant = sandbox::template_tenant(
+      std::filesystem::path(SWITCHBOARD_TEST_SOURCE_DIR) / "config/templates", "acme");
+  write_file(dir / "host.json",
+             boost::json::serialize(boost::json::object{{"tenants", boost::json::array{tenant}}}));
+  const std::vector<std::string> env = {"D365_URL=https://org.crm.dynamics.com",
+                                        "ENTRA_AUTHORITY=https://login.microsoftonline.com",
+                                        "ENTRA_TENANT=t",
+                                        "ENTRA_CLIENT_ID=c",
+                                        "ENTRA_CLIENT_SECRET=s",
+                                        "CAMPAIGN_URL=https://mc.adobe.io/acme",
+                                        "IMS_URL=https://ims-na1.adobelogin.com",
+                                        "IMS_CLIENT_ID=i",
+                                        "IMS_CLIENT_SECRET=x"};
+  const auto r = run_process({binary, "validate", (dir / "host.json").string(), "--plugin-dir",
+                              SWITCHBOARD_TEST_PLUGIN_DIR},
+                             env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("is valid"));
+  // Without the environment the references cannot resolve: a clear error naming the variable.
+  const auto missing = switchboard(
+      {"validate", (dir / "host.json").string(), "--plugin-dir", SWITCHBOARD_TEST_PLUGIN_DIR});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("D365_URL"));
 }
 
 }  // namespace

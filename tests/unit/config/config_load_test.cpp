@@ -288,6 +288,31 @@ TEST_F(ConfigLoad, RejectsDuplicateRouteId) {
                       "/routes/1/id", "duplicate route id \"r1\"");
 }
 
+TEST_F(ConfigLoad, MappingsAreOneToOneAmongEnabledRoutes) {
+  const auto mapping = [](const std::string& table, const std::string& resource) {
+    return R"(, "mapping": {"source": {"table": ")" + table + R"("}, "target": {"resource": ")" +
+           resource + R"("}})";
+  };
+  expect_tenant_error(
+      tenant_json("acme", "[" + route_json("a", mapping("contact", "profile")) + "," +
+                              route_json("b", mapping("contact", "cusX")) + "]"),
+      "/routes/1/mapping/source/table",
+      "Dataverse table \"contact\" is already mapped by route \"a\": mappings "
+      "are one-to-one");
+  expect_tenant_error(
+      tenant_json("acme", "[" + route_json("a", mapping("contact", "profile")) + "," +
+                              route_json("b", mapping("lead", "profile")) + "]"),
+      "/routes/1/mapping/target/resource",
+      "Campaign resource \"profile\" is already mapped by route \"a\"");
+  // A disabled route does not count.
+  write("tenants/acme.json",
+        tenant_json("acme",
+                    "[" + route_json("a", mapping("contact", "profile")) + "," +
+                        route_json("b", mapping("contact", "profile") + R"(, "enabled": false)") +
+                        "]"));
+  EXPECT_EQ(load_host_config(host()).tenants.at(0).routes.size(), 2U);
+}
+
 TEST_F(ConfigLoad, RejectsDuplicateTenantId) {
   const auto tenant = write("tenants/acme.json", tenant_json("acme"));
   write("host.json", host_json("[" + tenant_json("acme") + R"(, "tenants/acme.json"])"));
