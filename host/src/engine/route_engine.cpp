@@ -21,6 +21,17 @@ struct route_engine::impl {
   context_services context{services.state,    services.logs, services.metrics,
                            &services.secrets, services.http, services.auth};
 
+  /// The blueprint of one enabled route; config_error when there is none.
+  route_blueprint blueprint(const route_key& key) const {
+    auto found = blueprints({key.tenant, key.route});
+    if (found.empty()) {
+      throw config_error(
+          config.file.string(), "",
+          fmt::format("no enabled route {}/{} in this configuration", key.tenant, key.route));
+    }
+    return std::move(found.front());
+  }
+
   std::vector<route_blueprint> blueprints(const route_filter& filter) const {
     std::vector<route_blueprint> out;
     for (const auto& tenant : config.tenants) {
@@ -110,13 +121,7 @@ std::vector<route_outcome> route_engine::run(
 }
 
 replay_request_outcome route_engine::request_replay(const route_key& key, bool force) {
-  const auto blueprints = impl_->blueprints({key.tenant, key.route});
-  if (blueprints.empty()) {
-    throw config_error(
-        impl_->config.file.string(), "",
-        fmt::format("no enabled route {}/{} in this configuration", key.tenant, key.route));
-  }
-  const auto& bp = blueprints.front();
+  const auto bp = impl_->blueprint(key);
   auto& state = impl_->services.state;
   replay_request_outcome outcome;
   outcome.guard = bp.route->replay_guard;
@@ -153,13 +158,7 @@ replay_request_outcome route_engine::request_replay(const route_key& key, bool f
 
 replay_outcome route_engine::replay(const route_key& key, const std::vector<dead_letter>& letters) {
   replay_outcome outcome;
-  const auto blueprints = impl_->blueprints({key.tenant, key.route});
-  if (blueprints.empty()) {
-    throw config_error(
-        impl_->config.file.string(), "",
-        fmt::format("no enabled route {}/{} in this configuration", key.tenant, key.route));
-  }
-  const auto& bp = blueprints.front();
+  const auto bp = impl_->blueprint(key);
   auto& state = impl_->services.state;
   stop_control stop(impl_->services.stop);
   route_instance instance = instantiate(bp, impl_->context, 0, stop, false);
