@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <optional>
 
 namespace switchboard::sandbox::campaign {
 namespace json = boost::json;
@@ -70,6 +71,23 @@ int compare_values(const json::value& a, const json::value& b) {
   return x.compare(y) < 0 ? -1 : (x == y ? 0 : 1);
 }
 
+/// The identification key of a record as one string (each value length-prefixed), or nullopt
+/// when a key field is unset or empty: such a record collides with none.
+std::optional<std::string> key_text(const resource_def& def, const record& r) {
+  if (def.key.empty()) return std::nullopt;
+  std::string out;
+  for (const auto& k : def.key) {
+    const auto* v = r.values.if_contains(k);
+    if (v == nullptr) return std::nullopt;
+    const auto text = text_of(*v);
+    if (text.empty()) return std::nullopt;
+    out += std::to_string(text.size());
+    out += ':';
+    out += text;
+  }
+  return out;
+}
+
 constexpr std::string_view first_names[] = {"Amy",   "John",   "Olivia", "Xander", "Kristen",
                                             "Peter", "Gloria", "Edward", "Jane",   "Dorian"};
 constexpr std::string_view last_names[] = {"Dakota",  "Doe",    "Varney", "Harrys", "Smith",
@@ -84,7 +102,7 @@ campaign_error engine_error(int status, std::string_view detail) {
 
 campaign_store::campaign_store(std::uint64_t seed, std::function<time_point()> clock)
     : codec_(seed), clock_(std::move(clock)) {
-  tables_.emplace("profile", table{profile_resource(), 1, {}});
+  tables_.emplace("profile", table{profile_resource(), 1, {}, {}});
 }
 
 campaign_store::table& campaign_store::table_of(std::string_view resource) {
@@ -132,15 +150,17 @@ void campaign_store::define(resource_def def) {
   const auto it = tables_.find(def.name);
   if (it != tables_.end()) {
     it->second.def = std::move(def);
+    reindex_keys(it->second);
     return;
   }
   const std::string name = def.name;
-  tables_.emplace(name, table{std::move(def), tables_.size() + 1, {}});
+  tables_.emplace(name, table{std::move(def), tables_.size() + 1, {}, {}});
 }
 
 void campaign_store::extend_profile(std::vector<field_def> fields, std::vector<filter_def> filters,
                                     std::vector<std::string> key) {
-  auto& def = table_of("profile").def;
+  auto& profile = table_of("profile");
+  auto& def = profile.def;
   for (auto& f : fields) {
     f.extension = true;
     std::erase_if(def.fields, [&f](const field_def& old) { return old.name == f.name; });
@@ -155,6 +175,7 @@ void campaign_store::extend_profile(std::vector<field_def> fields, std::vector<f
     if (def.field(k) == nullptr) throw std::invalid_argument("key field " + k + " is not a field");
     def.key.push_back(std::move(k));
   }
+  reindex_keys(profile);
 }
 
 const record& campaign_store::get(std::string_view resource, std::string_view pkey) const {
@@ -302,30 +323,43 @@ void campaign_store::apply(const table& t, record& r, const json::object& body,
 }
 
 void campaign_store::check_key(const table& t, const record& r) const {
-  if (t.def.key.empty()) return;
+  const auto key = key_text(t.def, r);
+  if (!key) return;
+  const auto found = t.by_key.find(*key);
+  if (found == t.by_key.end()) return;
+  if (std::all_of(found->second.begin(), found->second.end(),
+                  [&r](std::uint64_t id) { return id == r.id; })) {
+    return;
+  }
   std::string values;
+  std::string fields;
   for (const auto& k : t.def.key) {
-    const auto* v = r.values.if_contains(k);
-    if (v == nullptr || text_of(*v).empty()) return;
-    values += (values.empty() ? "" : ", ") + text_of(*v);
+    values += (values.empty() ? "" : ", ") + text_of(*r.values.if_contains(k));
+    fields += (fields.empty() ? "" : ", ") + k;
   }
-  for (const auto& [id, other] : t.rows) {
-    if (id == r.id) continue;
-    bool same = true;
-    for (const auto& k : t.def.key) {
-      const auto* a = r.values.if_contains(k);
-      const auto* b = other.values.if_contains(k);
-      same = same && a != nullptr && b != nullptr && text_of(*a) == text_of(*b);
-    }
-    if (!same) continue;
-    std::string fields;
-    for (const auto& k : t.def.key) fields += (fields.empty() ? "" : ", ") + k;
-    throw campaign_error{500, "A '" + capitalized(t.def.name) + "' with the same key '" + values +
-                                  "' already exists.\nPGS-220000 PostgreSQL error: ERROR:  "
-                                  "duplicate key value violates unique constraint \"" +
-                                  t.def.name + "_key\" DETAIL:  Key (" + fields + ")=(" + values +
-                                  ") already exists."};
-  }
+  throw campaign_error{500, "A '" + capitalized(t.def.name) + "' with the same key '" + values +
+                                "' already exists.\nPGS-220000 PostgreSQL error: ERROR:  "
+                                "duplicate key value violates unique constraint \"" +
+                                t.def.name + "_key\" DETAIL:  Key (" + fields + ")=(" + values +
+                                ") already exists."};
+}
+
+void campaign_store::index_key(table& t, const record& r) {
+  if (auto key = key_text(t.def, r)) t.by_key[std::move(*key)].push_back(r.id);
+}
+
+void campaign_store::unindex_key(table& t, const record& r) {
+  const auto key = key_text(t.def, r);
+  if (!key) return;
+  const auto found = t.by_key.find(*key);
+  if (found == t.by_key.end()) return;
+  std::erase(found->second, r.id);
+  if (found->second.empty()) t.by_key.erase(found);
+}
+
+void campaign_store::reindex_keys(table& t) {
+  t.by_key.clear();
+  for (const auto& [id, r] : t.rows) index_key(t, r);
 }
 
 const record& campaign_store::create(std::string_view resource, const json::object& body,
@@ -342,7 +376,9 @@ const record& campaign_store::create(std::string_view resource, const json::obje
   r.pkey = codec_.encode(t.def.name, r.id);
   r.created = now_ms();
   r.modified = r.created;
-  return t.rows.emplace(r.id, std::move(r)).first->second;
+  const auto& stored = t.rows.emplace(r.id, std::move(r)).first->second;
+  index_key(t, stored);
+  return stored;
 }
 
 const record& campaign_store::update(std::string_view resource, std::uint64_t id,
@@ -352,12 +388,18 @@ const record& campaign_store::update(std::string_view resource, std::uint64_t id
   record changed = current;
   apply(t, changed, body, view);
   check_key(t, changed);
+  unindex_key(t, current);
   current = std::move(changed);
+  index_key(t, current);
   return current;
 }
 
 void campaign_store::remove(std::string_view resource, std::uint64_t id) {
-  table_of(resource).rows.erase(id);
+  auto& owner = table_of(resource);
+  if (const auto it = owner.rows.find(id); it != owner.rows.end()) {
+    unindex_key(owner, it->second);
+    owner.rows.erase(it);
+  }
   for (auto& [name, t] : tables_) {
     for (auto& [rid, r] : t.rows) {
       std::erase_if(r.links, [id](const auto& link) { return link.second == id; });
@@ -366,7 +408,10 @@ void campaign_store::remove(std::string_view resource, std::uint64_t id) {
 }
 
 void campaign_store::clear() {
-  for (auto& [name, t] : tables_) t.rows.clear();
+  for (auto& [name, t] : tables_) {
+    t.rows.clear();
+    t.by_key.clear();
+  }
 }
 
 std::vector<const record*> campaign_store::select(std::string_view resource,

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -107,6 +108,10 @@ class campaign_store {
     resource_def def;
     std::uint64_t index = 0;
     std::map<std::uint64_t, record> rows;
+    /// Records by the values of their identification key (every key field set), so the
+    /// duplicate check of a write is one look-up, not a scan of the table. Several ids under
+    /// one value happen only when a definition's new key makes existing rows collide.
+    std::unordered_map<std::string, std::vector<std::uint64_t>> by_key;
   };
 
   /// Change times have the millisecond precision of the payload format.
@@ -116,6 +121,9 @@ class campaign_store {
   void apply(const table& t, record& r, const boost::json::object& body,
              const data_view& view) const;
   void check_key(const table& t, const record& r) const;
+  void index_key(table& t, const record& r);
+  void unindex_key(table& t, const record& r);
+  void reindex_keys(table& t);
   boost::json::value coerce(const resource_def& def, const field_def& field,
                             std::string_view wire_name, const boost::json::value& value) const;
 
