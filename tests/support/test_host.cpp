@@ -46,15 +46,15 @@ void test_host::configure_tenant(const std::string& tenant_json,
   engine_.reset();
   auth_.reset();
   http_.reset();
-  write_file(dir_ / "host.json", fmt::format(R"({{
+  write_file(dir_ / "host.json",
+             fmt::format(R"({{
   "state": "state.db",
   "log": {{"format": "json", "level": "debug", "file": "host.log"}},
   "shutdown_grace": "10s",
   {}
   "tenants": [{}]
 }})",
-                                             extra_host_json.empty() ? "" : extra_host_json + ",",
-                                             tenant_json));
+                         extra_host_json.empty() ? "" : extra_host_json + ",", tenant_json));
   config_ = host::load_host_config(dir_ / "host.json");
   if (!logs_) {
     logs_ = std::make_unique<host::log_service>(
@@ -64,8 +64,8 @@ void test_host::configure_tenant(const std::string& tenant_json,
   if (!state_) state_ = host::open_sqlite_state_store(config_.state_path);
   stop_ = std::make_unique<host::stop_control>();
   http_ = host::make_http_client(host::http_options(config_), &metrics_);
-  auth_ = std::make_unique<host::connection_auth>(config_, *http_,
-                                                  host::secret_resolver::system(), secrets_);
+  auth_ = std::make_unique<host::connection_auth>(config_, *http_, host::secret_resolver::system(),
+                                                  secrets_);
   host::engine_services services{*state_, *logs_, metrics_, *stop_, secrets_};
   services.http = http_.get();
   services.auth = auth_.get();

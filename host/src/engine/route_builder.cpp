@@ -90,13 +90,14 @@ route_blueprint make_blueprint(const tenant_config& tenant, const route_config& 
   bp.tenant = &tenant;
   bp.route = &route;
   bp.key = {tenant.id, route.id};
-  bp.source =
-      make_stage(tenant, route, route.source, sdk::component_kind::source, plugins, resolver, secrets);
+  bp.source = make_stage(tenant, route, route.source, sdk::component_kind::source, plugins,
+                         resolver, secrets);
   for (const auto& p : route.processors) {
     bp.processors.push_back(
         make_stage(tenant, route, p, sdk::component_kind::processor, plugins, resolver, secrets));
   }
-  bp.sink = make_stage(tenant, route, route.sink, sdk::component_kind::sink, plugins, resolver, secrets);
+  bp.sink =
+      make_stage(tenant, route, route.sink, sdk::component_kind::sink, plugins, resolver, secrets);
   return bp;
 }
 
@@ -106,9 +107,9 @@ route_instance instantiate(const route_blueprint& bp, const context_services& se
   route_instance instance;
   instance.replaying->store(replaying);
   auto context_for = [&](const stage_blueprint& stage, stop_level level) -> route_context& {
-    instance.contexts.push_back(std::make_unique<route_context>(
-        services, bp.key, stage.component.descriptor->id, run_id, stop, level, bp.tenant,
-        instance.replaying.get()));
+    instance.contexts.push_back(
+        std::make_unique<route_context>(services, bp.key, stage.component.descriptor->id, run_id,
+                                        stop, level, bp.tenant, instance.replaying.get()));
     return *instance.contexts.back();
   };
   if (with_source) {

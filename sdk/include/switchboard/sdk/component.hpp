@@ -23,9 +23,9 @@ class source {
   virtual status open(const cursor& from) = 0;
   /// Appends up to `max_records` records to `out.records`, sets `out.next` to the position
   /// after them (always, also when it returns no records: the host commits `out.next`, and an
-  /// empty cursor means "the beginning") and `out.caught_up` when nothing more is available now. May return fewer
-  /// records than asked, or none. On failure, `out` is discarded and the host retries
-  /// (retryable), resynchronises (needs_resync) or fails the route (permanent).
+  /// empty cursor means "the beginning") and `out.caught_up` when nothing more is available now.
+  /// May return fewer records than asked, or none. On failure, `out` is discarded and the host
+  /// retries (retryable), resynchronises (needs_resync) or fails the route (permanent).
   virtual status read(batch& out, std::size_t max_records) = 0;
   /// How many records a full read from the beginning would produce, when the source can tell
   /// (e.g. a table's row count); nullopt when it cannot. Called after open(); the host uses it
