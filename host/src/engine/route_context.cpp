@@ -1,7 +1,13 @@
 // Route-bound implementations of the SDK's host services.
 #include "route_context.hpp"
 
+#include "../state/batch_id_reader.hpp"
+
 #include <algorithm>
+#include <functional>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 namespace switchboard::host {
 
@@ -43,22 +49,68 @@ class route_context::ids_impl final : public sdk::id_map {
  public:
   ids_impl(state_store& state, const route_key& route) : state_(state), route_(route) {}
   std::optional<entry> find(std::string_view source_key) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (const auto it = prefetched_.find(source_key); it != prefetched_.end()) {
+        if (!it->second) return std::nullopt;
+        return entry{it->second->target_key, it->second->payload_hash};
+      }
+    }
     auto found = state_.find_id(route_, source_key);
     if (!found) return std::nullopt;
     return entry{std::move(found->target_key), std::move(found->payload_hash)};
   }
   void put(std::string_view source_key, const entry& value) override {
+    forget(source_key);
     const id_update update{std::string(source_key), id_entry{value.target_key, value.payload_hash}};
     state_.put_ids(route_, std::span(&update, 1));
   }
   void erase(std::string_view source_key) override {
+    forget(source_key);
     const id_update update{std::string(source_key), std::nullopt};
     state_.put_ids(route_, std::span(&update, 1));
   }
 
+  /// A sink looks up every record of a batch; through batch_id_reader that is one read
+  /// transaction in key order instead of one per record (each with its own WAL read lock).
+  void prefetch(std::span<const sdk::record> records) {
+    auto* reader = dynamic_cast<batch_id_reader*>(&state_);
+    if (reader == nullptr || records.empty()) return;
+    std::vector<std::string_view> keys;
+    keys.reserve(records.size());
+    for (const auto& r : records) keys.emplace_back(r.key);
+    auto found = reader->find_ids(route_, keys);
+    std::lock_guard lock(mutex_);
+    prefetched_.clear();
+    prefetched_.reserve(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      prefetched_.try_emplace(std::string(keys[i]), std::move(found[i]));
+    }
+  }
+  void drop() noexcept {
+    std::lock_guard lock(mutex_);
+    prefetched_.clear();
+  }
+
  private:
+  struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept {
+      return std::hash<std::string_view>{}(key);
+    }
+  };
+
+  void forget(std::string_view source_key) {
+    std::lock_guard lock(mutex_);
+    if (const auto it = prefetched_.find(source_key); it != prefetched_.end()) {
+      prefetched_.erase(it);
+    }
+  }
+
   state_store& state_;
   const route_key& route_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::optional<id_entry>, key_hash, std::equal_to<>> prefetched_;
 };
 
 route_context::route_context(const context_services& services, route_key route,
@@ -85,6 +137,10 @@ route_context::~route_context() = default;
 sdk::clock_service& route_context::clock() noexcept { return *clock_; }
 sdk::kv_state& route_context::state() noexcept { return *kv_; }
 sdk::id_map& route_context::ids() noexcept { return *ids_; }
+
+void route_context::prefetch_ids(std::span<const sdk::record> records) { ids_->prefetch(records); }
+
+void route_context::drop_prefetched_ids() noexcept { ids_->drop(); }
 
 sdk::id_map* route_context::route_ids(std::string_view route) noexcept {
   if (route == route_.route) return ids_.get();

@@ -6,12 +6,14 @@
 #include "switchboard/host/metrics.hpp"
 #include "switchboard/host/state_store.hpp"
 #include "switchboard/host/stop_control.hpp"
+#include "switchboard/sdk/component.hpp"
 #include "switchboard/sdk/context.hpp"
 
 #include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 
 namespace switchboard::host {
@@ -53,6 +55,13 @@ class route_context final : public sdk::context {
   bool stop_requested() const noexcept override { return stop_.requested(level_); }
   bool replaying() const noexcept override { return replaying_ != nullptr && replaying_->load(); }
   sdk::id_map* route_ids(std::string_view route) noexcept override;
+
+  /// Reads the id map entries of `records` in one go (when the state store offers
+  /// batch_id_reader) and answers ids().find() for them from memory until
+  /// drop_prefetched_ids(); ids().put() and erase() go to the store and forget the key. For the
+  /// writer stage, around a sink's delivery, when nothing else writes the route's id map.
+  void prefetch_ids(std::span<const sdk::record> records);
+  void drop_prefetched_ids() noexcept;
 
  private:
   class clock_impl;

@@ -366,13 +366,18 @@ void route_runner::process_stage(route_instance& instance, pipeline& pipe) {
 
 void route_runner::write_stage(route_instance& instance, pipeline& pipe, std::int64_t run_id) {
   std::mt19937_64 rng(std::random_device{}());
-  auto& sink_log = instance.contexts.back()->log();
+  auto& sink_context = *instance.contexts.back();
+  auto& sink_log = sink_context.log();
   auto last_progress = std::chrono::steady_clock::now();
   while (auto next = pipe.to_sink.pop()) {
     if (stop_.abort_requested()) return;
     if (next->starts_full_pass) mark_full_pass();
+    // The sink looks every record up in the id map; nothing but the sink writes the route's id
+    // map until deliver() returns.
+    sink_context.prefetch_ids(next->batch.records);
     auto result =
         deliver(*instance.sink, next->batch.records, bp_.route->errors, stop_, sink_log, rng);
+    sink_context.drop_prefetched_ids();
     pipe.spent.try_push(next->batch.records);
     counts_.written += result.written;
     counts_.retries += result.retries;

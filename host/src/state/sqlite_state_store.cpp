@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "batch_id_reader.hpp"
 #include "sqlite_handle.hpp"
 
 namespace switchboard::host {
@@ -180,6 +181,7 @@ run_record read_run(const sqlite::statement_use& q) {
 struct statements {
   explicit statements(sqlite3* db)
       : begin(sqlite::prepare(db, "BEGIN IMMEDIATE")),
+        begin_read(sqlite::prepare(db, "BEGIN")),
         commit(sqlite::prepare(db, "COMMIT")),
         rollback(sqlite::prepare(db, "ROLLBACK")),
         select_cursor(
@@ -253,6 +255,7 @@ struct statements {
             sqlite::prepare(db, "DELETE FROM kv WHERE tenant = ?1 AND route = ?2 AND key = ?3")) {}
 
   sqlite::statement begin;
+  sqlite::statement begin_read;  ///< deferred: a read transaction until something writes
   sqlite::statement commit;
   sqlite::statement rollback;
   sqlite::statement select_cursor;
@@ -281,7 +284,7 @@ struct statements {
   sqlite::statement delete_kv;
 };
 
-class sqlite_state_store final : public state_store {
+class sqlite_state_store final : public state_store, public batch_id_reader {
  public:
   explicit sqlite_state_store(const std::filesystem::path& path)
       : prefix_("state store " + path.string() + ": ") {
@@ -344,14 +347,47 @@ class sqlite_state_store final : public state_store {
                    });
   }
 
+  std::vector<std::optional<id_entry>> find_ids(const route_key& route,
+                                                std::span<const std::string_view> keys) override {
+    std::vector<std::optional<id_entry>> found(keys.size());
+    if (keys.empty()) return found;
+    std::lock_guard lock(mutex_);
+    guarded([&] { return "find ids for " + route_name(route); },
+            [&] {
+              // One read transaction (its WAL read lock taken once, not per key), in key order.
+              std::vector<std::size_t> order(keys.size());
+              for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+              std::sort(order.begin(), order.end(),
+                        [&keys](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+              sqlite::transaction tx(stmts_->begin_read, stmts_->commit, stmts_->rollback);
+              for (const auto i : order) {
+                sqlite::statement_use q(stmts_->select_id);
+                q.bind(1, route.tenant).bind(2, route.route).bind(3, keys[i]);
+                if (q.step()) found[i] = id_entry{q.text(0), q.text(1)};
+              }
+              tx.commit();
+            });
+    return found;
+  }
+
   void put_ids(const route_key& route, std::span<const id_update> updates) override {
     if (updates.empty()) return;
     std::lock_guard lock(mutex_);
     guarded([&] { return "put ids for " + route_name(route); },
             [&] {
               const auto now = now_ms();
+              // In key order, the B-tree is walked once from left to right instead of at
+              // random (source keys are often GUIDs); a key given twice keeps its last value.
+              std::vector<const id_update*> ordered;
+              ordered.reserve(updates.size());
+              for (const auto& u : updates) ordered.push_back(&u);
+              std::stable_sort(ordered.begin(), ordered.end(),
+                               [](const id_update* a, const id_update* b) {
+                                 return a->source_key < b->source_key;
+                               });
               sqlite::transaction tx(stmts_->begin, stmts_->commit, stmts_->rollback);
-              for (const auto& u : updates) {
+              for (const auto* update : ordered) {
+                const auto& u = *update;
                 if (u.entry) {
                   sqlite::statement_use q(stmts_->upsert_id);
                   q.bind(1, route.tenant).bind(2, route.route).bind(3, u.source_key);

@@ -44,6 +44,33 @@ TEST_F(RouteContextTest, IdMapReadsAndWritesTheRoutesEntries) {
   EXPECT_FALSE(ctx.ids().find("c-1").has_value());
 }
 
+TEST_F(RouteContextTest, PrefetchedIdsAnswerFindsUntilDroppedAndWritesGoThrough) {
+  route_context ctx(services, {"acme", "contacts"}, "mock.sink", 1, stop, stop_level::abort);
+  ctx.ids().put("c-1", {"P1", "h1"});
+  std::vector<sdk::record> batch(3);
+  batch[0].key = "c-1";
+  batch[1].key = "c-2";
+  batch[2].key = "c-3";
+  ctx.prefetch_ids(batch);
+  // Written behind the context's back (as nothing but the sink may during a delivery): the
+  // prefetched answers stand until dropped.
+  state->put_ids({"acme", "contacts"}, std::vector<id_update>{{"c-2", id_entry{"P2", "h2"}}});
+  EXPECT_EQ(ctx.ids().find("c-1")->target_key, "P1");
+  EXPECT_FALSE(ctx.ids().find("c-2").has_value());
+  // The context's own writes reach the store and replace what was prefetched.
+  ctx.ids().put("c-3", {"P3", "h3"});
+  EXPECT_EQ(ctx.ids().find("c-3")->target_key, "P3");
+  EXPECT_EQ(state->find_id({"acme", "contacts"}, "c-3")->target_key, "P3");
+  ctx.ids().erase("c-1");
+  EXPECT_FALSE(ctx.ids().find("c-1").has_value());
+  EXPECT_FALSE(state->find_id({"acme", "contacts"}, "c-1").has_value());
+  // A key not in the batch is read from the store.
+  state->put_ids({"acme", "contacts"}, std::vector<id_update>{{"c-9", id_entry{"P9", "h9"}}});
+  EXPECT_EQ(ctx.ids().find("c-9")->target_key, "P9");
+  ctx.drop_prefetched_ids();
+  EXPECT_EQ(ctx.ids().find("c-2")->target_key, "P2");
+}
+
 TEST_F(RouteContextTest, SourceWaitsEndOnStopSinkWaitsOnlyOnAbort) {
   route_context source(services, {"acme", "r"}, "mock.source", 1, stop, stop_level::stop);
   route_context sink(services, {"acme", "r"}, "mock.sink", 1, stop, stop_level::abort);

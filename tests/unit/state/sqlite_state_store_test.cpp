@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "state/batch_id_reader.hpp"
 #include "support/test_support.hpp"
 #include "switchboard/host/state_store.hpp"
 
@@ -315,6 +316,44 @@ TEST_F(SqliteStateStore, DataSurvivesCloseAndReopen) {
   EXPECT_EQ(runs[0].status, run_status::succeeded);
   EXPECT_EQ(runs[0].counts.read, 5U);
   EXPECT_EQ(store_->kv_get(contacts_, "page"), "7");
+}
+
+TEST_F(SqliteStateStore, PutIdsKeepsTheLastValueOfAKeyGivenTwice) {
+  store_->put_ids(contacts_, std::vector<id_update>{{"k", id_entry{"first", "h1"}},
+                                                    {"a", id_entry{"ta", "ha"}},
+                                                    {"k", id_entry{"second", "h2"}}});
+  EXPECT_EQ(store_->find_id(contacts_, "k")->target_key, "second");
+  store_->put_ids(contacts_,
+                  std::vector<id_update>{{"k", std::nullopt}, {"k", id_entry{"third", "h3"}}});
+  EXPECT_EQ(store_->find_id(contacts_, "k")->target_key, "third");
+  store_->put_ids(contacts_,
+                  std::vector<id_update>{{"k", id_entry{"fourth", "h4"}}, {"k", std::nullopt}});
+  EXPECT_FALSE(store_->find_id(contacts_, "k").has_value());
+  EXPECT_EQ(store_->find_id(contacts_, "a")->target_key, "ta");
+}
+
+TEST_F(SqliteStateStore, FindIdsAnswersEveryKeyInTheOrderGivenForOneRoute) {
+  auto* reader = dynamic_cast<batch_id_reader*>(store_.get());
+  ASSERT_NE(reader, nullptr);
+  store_->put_ids(contacts_,
+                  std::vector<id_update>{{"b", id_entry{"tb", "hb"}}, {"a", id_entry{"ta", "ha"}}});
+  store_->put_ids(deals_, std::vector<id_update>{{"c", id_entry{"tc", "hc"}}});
+  const std::vector<std::string_view> keys{"c", "b", "missing", "a", "b"};
+  const auto found = reader->find_ids(contacts_, keys);
+  ASSERT_EQ(found.size(), keys.size());
+  EXPECT_FALSE(found[0].has_value());  // another route's entry
+  ASSERT_TRUE(found[1].has_value());
+  EXPECT_EQ(found[1]->target_key, "tb");
+  EXPECT_EQ(found[1]->payload_hash, "hb");
+  EXPECT_FALSE(found[2].has_value());
+  ASSERT_TRUE(found[3].has_value());
+  EXPECT_EQ(found[3]->target_key, "ta");
+  ASSERT_TRUE(found[4].has_value());
+  EXPECT_EQ(found[4]->target_key, "tb");
+  EXPECT_TRUE(reader->find_ids(contacts_, {}).empty());
+  // A read leaves the store writable: the next write is not blocked by a transaction left open.
+  store_->put_ids(contacts_, std::vector<id_update>{{"a", std::nullopt}});
+  EXPECT_FALSE(reader->find_ids(contacts_, keys)[3].has_value());
 }
 
 TEST_F(SqliteStateStore, StaleIdsAreThoseLastWrittenBeforeATimeInKeyOrderAndPaged) {
