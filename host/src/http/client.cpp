@@ -25,8 +25,11 @@
 #include <latch>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace switchboard::host::http_detail {
 namespace {
@@ -58,6 +61,44 @@ void validate(const http_client_options& o) {
 }
 
 std::string attempts_text(unsigned n) { return fmt::format("{} attempt{}", n, n == 1 ? "" : "s"); }
+
+/// The access tokens one send_many call has got, by provider. Getting a token means a hop to
+/// the token threads and back (two thread wake-ups); with it, a call gets each provider's token
+/// once, not once per request. A renewal after a 401 replaces the entry, as the provider's
+/// own cache would have.
+class call_tokens {
+ public:
+  std::optional<std::string> find(const sdk::token_provider* provider) {
+    std::lock_guard lock(mutex_);
+    for (const auto& [p, token] : tokens_) {
+      if (p == provider) return token;
+    }
+    return std::nullopt;
+  }
+  void store(const sdk::token_provider* provider, const std::string& token) {
+    std::lock_guard lock(mutex_);
+    for (auto& [p, t] : tokens_) {
+      if (p == provider) {
+        t = token;
+        return;
+      }
+    }
+    tokens_.emplace_back(provider, token);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<const sdk::token_provider*, std::string>> tokens_;
+};
+
+/// The last URL a send_many worker parsed: a sink sends many requests to one URL (every POST
+/// of a batch of creates), and parsing is a good part of a request's own cost.
+struct parsed_url {
+  bool filled = false;
+  std::string url;
+  std::optional<request_target> target;
+  std::string problem;
+};
 
 class client_impl final : public https_client {
  public:
@@ -106,9 +147,10 @@ class client_impl final : public https_client {
     }
     const std::size_t workers = std::clamp<std::size_t>(max_in_flight, 1, requests.size());
     std::atomic<std::size_t> next{0};
+    call_tokens tokens;
     std::latch done(static_cast<std::ptrdiff_t>(workers));
     for (std::size_t w = 0; w < workers; ++w) {
-      net::co_spawn(net::make_strand(io_), work_through(requests, outcomes, next),
+      net::co_spawn(net::make_strand(io_), work_through(requests, outcomes, next, tokens),
                     [&done](const std::exception_ptr&) { done.count_down(); });
     }
     done.wait();
@@ -153,10 +195,11 @@ class client_impl final : public https_client {
   // One worker of send_many: takes the next request until none is left.
   net::awaitable<void> work_through(std::span<const sdk::http_request> requests,
                                     std::vector<sdk::http_exchange>& outcomes,
-                                    std::atomic<std::size_t>& next) {
+                                    std::atomic<std::size_t>& next, call_tokens& tokens) {
+    parsed_url last_url;
     for (std::size_t i = next++; i < requests.size(); i = next++) {
       try {
-        outcomes[i] = co_await perform(requests[i]);
+        outcomes[i] = co_await perform(requests[i], tokens, last_url);
       } catch (const std::exception& e) {
         outcomes[i].result = sdk::status::retryable(fmt::format(
             "{} {}: http client failure: {}", requests[i].method, requests[i].url, e.what()));
@@ -214,13 +257,21 @@ class client_impl final : public https_client {
     return backoff_delay(options_.retry, attempt, random_unit());
   }
 
-  net::awaitable<sdk::http_exchange> perform(const sdk::http_request& request) {
+  net::awaitable<sdk::http_exchange> perform(const sdk::http_request& request, call_tokens& tokens,
+                                             parsed_url& parsed) {
     const auto started = clock::now();
     const auto deadline = started + std::clamp(request.timeout, std::chrono::milliseconds(0),
                                                std::chrono::milliseconds(max_request_timeout));
     sdk::http_exchange out;
-    std::string problem;
-    auto target = parse_request_url(request.url, problem);
+    if (!parsed.filled || parsed.url != request.url) {
+      parsed.problem.clear();
+      parsed.target = parse_request_url(request.url, parsed.problem);
+      parsed.url = request.url;
+      parsed.filled = true;
+    }
+    // The worker's next request replaces `parsed` only after this one is done.
+    const std::optional<request_target>& target = parsed.target;
+    std::string problem = parsed.problem;
     if (target) {
       for (const auto& h : request.headers) {
         if (problem = check_header(h); !problem.empty()) break;
@@ -239,8 +290,13 @@ class client_impl final : public https_client {
     origin_pool& pool = pool_for(*target);
     std::string token;
     if (request.authorization) {
-      auto got = co_await fetch_token(*request.authorization, token, false);
-      if (!got) co_return token_failure(request, *target, got, started);
+      if (auto known = tokens.find(request.authorization)) {
+        token = std::move(*known);
+      } else {
+        auto got = co_await fetch_token(*request.authorization, token, false);
+        if (!got) co_return token_failure(request, *target, got, started);
+        tokens.store(request.authorization, token);
+      }
     }
 
     attempt_result last;
@@ -280,6 +336,7 @@ class client_impl final : public https_client {
           counters_.token_refreshes.fetch_add(1, std::memory_order_relaxed);
           auto got = co_await fetch_token(*request.authorization, token, true);
           if (!got) co_return token_failure(request, *target, got, started);
+          tokens.store(request.authorization, token);
           continue;
         }
         if (!is_retryable_status(code)) break;

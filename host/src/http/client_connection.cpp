@@ -129,6 +129,9 @@ class tls_connection final : public client_connection,
     req.prepare_payload();
     req.keep_alive(true);
 
+    // One deadline for writing the request and reading the answer: a request is small next to
+    // the socket's buffers, so its write takes no time the read timeout would miss, and every
+    // re-arming of the timer costs a cancelled wait (a handler run) per request.
     arm(op_deadline(settings_.read_timeout, r.deadline));
     counters_.attempts.fetch_add(1, std::memory_order_relaxed);
     auto [wec, written] = co_await http::async_write(stream_, req, tuple_awaitable);
@@ -138,7 +141,6 @@ class tls_connection final : public client_connection,
     parser.header_limit(max_response_header);
     parser.body_limit(settings_.max_response_body);
     if (r.request->method == "HEAD") parser.skip(true);
-    arm(op_deadline(settings_.read_timeout, r.deadline));
     auto [rec, read] = co_await http::async_read(stream_, buffer_, parser, tuple_awaitable);
     if (rec) {
       co_return io_failure(rec, reused, parser.got_some() || buffer_.size() > 0, r.deadline);

@@ -45,7 +45,7 @@ struct http_client_options {
   std::size_t max_connections_per_origin = 16;
   /// Resolving and connecting, TLS handshake included.
   std::chrono::milliseconds connect_timeout{10000};
-  /// Each write of a request and each read of a response.
+  /// Sending a request and receiving its whole response (one deadline for both).
   std::chrono::milliseconds read_timeout{60000};
   /// Idle pooled connections older than this are closed instead of reused (keep it below the
   /// servers' keep-alive timeouts).
