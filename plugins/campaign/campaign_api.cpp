@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 
 #include <array>
@@ -171,6 +172,105 @@ std::string percent_encode(std::string_view text) {
     out += hex[u & 0x0F];
   }
   return out;
+}
+
+namespace {
+
+/// A basic_parser handler that keeps the top-level "PKey" of an object document.
+class pkey_handler {
+ public:
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  bool is_object = false;
+  std::optional<std::string> pkey;
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) {
+    if (depth_ == 0) is_object = true;
+    not_a_string();
+    ++depth_;
+    return true;
+  }
+  bool on_object_end(std::size_t, boost::system::error_code&) {
+    --depth_;
+    return true;
+  }
+  bool on_array_begin(boost::system::error_code&) {
+    not_a_string();
+    ++depth_;
+    return true;
+  }
+  bool on_array_end(std::size_t, boost::system::error_code&) {
+    --depth_;
+    return true;
+  }
+  bool on_key_part(json::string_view s, std::size_t, boost::system::error_code&) {
+    if (depth_ == 1) key_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, boost::system::error_code&) {
+    if (depth_ == 1) {
+      key_.append(s.data(), s.size());
+      at_pkey_ = key_ == "PKey";
+      key_.clear();
+    }
+    return true;
+  }
+  bool on_string_part(json::string_view s, std::size_t, boost::system::error_code&) {
+    if (depth_ == 1 && at_pkey_) text_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, boost::system::error_code&) {
+    if (depth_ == 1 && at_pkey_) {
+      text_.append(s.data(), s.size());
+      pkey = std::move(text_);
+      text_.clear();
+      at_pkey_ = false;
+    }
+    return true;
+  }
+  bool on_number_part(json::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(std::int64_t, json::string_view, boost::system::error_code&) {
+    return not_a_string();
+  }
+  bool on_uint64(std::uint64_t, json::string_view, boost::system::error_code&) {
+    return not_a_string();
+  }
+  bool on_double(double, json::string_view, boost::system::error_code&) { return not_a_string(); }
+  bool on_bool(bool, boost::system::error_code&) { return not_a_string(); }
+  bool on_null(boost::system::error_code&) { return not_a_string(); }
+  bool on_comment_part(json::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(json::string_view, boost::system::error_code&) { return true; }
+
+ private:
+  /// A value that is not a string: a PKey with it is no longer a string PKey.
+  bool not_a_string() {
+    if (depth_ == 1 && at_pkey_) {
+      pkey.reset();
+      at_pkey_ = false;
+    }
+    return true;
+  }
+
+  std::size_t depth_ = 0;
+  bool at_pkey_ = false;
+  std::string key_;
+  std::string text_;
+};
+
+}  // namespace
+
+std::optional<std::string> top_level_pkey(std::string_view body) {
+  json::basic_parser<pkey_handler> parser{json::parse_options{}};
+  boost::system::error_code ec;
+  // As boost::json::parser::write: one whole document, nothing after it.
+  const auto consumed = parser.write_some(false, body.data(), body.size(), ec);
+  if (ec || consumed < body.size() || !parser.handler().is_object) return std::nullopt;
+  return std::move(parser.handler().pkey);
 }
 
 resource_metadata parse_resource_metadata(const json::object& document, std::string_view resource) {

@@ -58,6 +58,12 @@ std::string describe_failure(const sdk::http_request& request, const sdk::http_e
 /// Percent-encodes a query parameter value (RFC 3986 unreserved characters are kept).
 std::string percent_encode(std::string_view text);
 
+/// The "PKey" of a JSON object document (the last one when the key repeats), as
+/// boost::json::parse would read it; nullopt when the text is not a JSON object, has no
+/// top-level PKey, or its PKey is not a string. Reads without building the document: a create
+/// answers with the whole record, of which the sink keeps only the PKey.
+std::optional<std::string> top_level_pkey(std::string_view body);
+
 /// What the resourceType document says about a resource.
 struct resource_metadata {
   mapping::target_schema schema;

@@ -14,6 +14,7 @@ namespace json = boost::json;
 
 void create_journal::begin_call(sdk::id_map& ids) {
   call_keys_.clear();
+  changed_ = true;
   if (!loaded_) {
     loaded_ = true;
     const auto text = state_.get(state_key);
@@ -54,17 +55,23 @@ bool create_journal::suspect(std::string_view key) const {
 }
 
 void create_journal::seen(std::string_view key) {
-  if (const auto it = restored_.find(key); it != restored_.end()) restored_.erase(it);
+  if (const auto it = restored_.find(key); it != restored_.end()) {
+    restored_.erase(it);
+    changed_ = true;
+  }
 }
 
 void create_journal::record(const std::vector<std::string>& creating) {
-  call_keys_.insert(creating.begin(), creating.end());
-  persist();
+  for (const auto& key : creating) {
+    if (call_keys_.insert(key).second) changed_ = true;
+  }
+  if (changed_) persist();
 }
 
 void create_journal::end_call(std::vector<std::string> created, std::set<std::string> uncertain,
                               bool any_retryable) {
   for (auto& k : created) unconfirmed_.push_back(std::move(k));
+  changed_ = true;
   check_unconfirmed_ = any_retryable;
   uncertain_.clear();
   uncertain_.insert(std::make_move_iterator(uncertain.begin()),
@@ -75,7 +82,10 @@ void create_journal::persist() {
   std::set<std::string, std::less<>> wanted = call_keys_;
   wanted.insert(unconfirmed_.begin(), unconfirmed_.end());
   wanted.insert(restored_.begin(), restored_.end());
-  if (wanted == written_) return;
+  if (wanted == written_) {
+    changed_ = false;
+    return;
+  }
   if (wanted.empty()) {
     state_.erase(state_key);
   } else {
@@ -85,6 +95,7 @@ void create_journal::persist() {
     state_.put(state_key, json::serialize(keys));
   }
   written_ = std::move(wanted);
+  changed_ = false;
 }
 
 }  // namespace switchboard::campaign

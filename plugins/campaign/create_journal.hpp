@@ -60,6 +60,9 @@ class create_journal {
   bool check_unconfirmed_ = false;
   std::set<std::string, std::less<>> call_keys_;
   std::set<std::string, std::less<>> written_;
+  /// Whether a set persist() reads changed since it last ran: when not, it would find nothing
+  /// to write, and record() (called before every round of requests) skips building the sets.
+  bool changed_ = true;
 };
 
 }  // namespace switchboard::campaign

@@ -12,8 +12,11 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <future>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -29,6 +32,11 @@ namespace {
 /// Requests one record may take within one call (lookup, POST, duplicate → lookup, PATCH, gone
 /// → POST …) before it is given back as retryable.
 constexpr int max_requests_per_record = 6;
+
+/// A call of more records than twice this is planned in parts (see write()).
+constexpr std::size_t min_first_part = 256;
+/// The records planned before a pipelined call's first requests go out.
+constexpr std::size_t opening_part = 64;
 
 /// What Campaign must end up with for one record.
 enum class intent : std::uint8_t {
@@ -55,9 +63,11 @@ struct job {
   std::string key;
   std::string key_value;  ///< the Campaign key field's value, for lookups
   std::string pkey;
-  std::string create_body;
-  std::string update_body;
-  std::string adopt_body;
+  /// The mapped payloads, kept while a request may still need them; a request's body is
+  /// serialized when the request is made (a create needs only the create body, an update only
+  /// the update body, a skip none).
+  json::object create_payload;
+  json::object update_payload;
   std::string hash;
   std::optional<sdk::id_map::entry> entry;
   bool suspect = false;        ///< may exist in Campaign without an id map entry
@@ -65,6 +75,7 @@ struct job {
   bool created = false;        ///< created or adopted: its PKey is not in the id map yet
   bool erased = false;         ///< its id map entry was erased by this call
   bool after_duplicate = false;
+  bool replaying = false;  ///< updates send the full payload (the adopt body)
   int requests = 0;
   std::string last_failure;
   sdk::write_result result;
@@ -130,9 +141,40 @@ class resource_sink final : public sdk::sink {
 
     call_counts counts;
     std::vector<job> jobs;
+    // Never reallocated: requests in flight point at their jobs.
     jobs.reserve(last.size());
     std::vector<std::size_t> job_of(records.size(), SIZE_MAX);
     std::vector<std::string> creating;
+    // A large call is planned in four parts (64 records, up to a tenth, up to seven tenths, the
+    // rest), and a part's first requests are sent from a helper thread while the next part is
+    // planned, so that Campaign is not left idle while the mappings, hashes and id map entries
+    // of the whole call are worked out; a part's answers are handled while the next part is
+    // sent. Each part's keys are journaled before its requests go out, and one part is in flight
+    // at a time (at most `concurrency` requests).
+    const bool pipelined = last.size() > 2 * min_first_part;
+    const std::size_t part_ends[] = {opening_part, std::max(min_first_part, last.size() / 10),
+                                     std::max(min_first_part, last.size() * 7 / 10)};
+    std::unique_ptr<round> in_flight;  // before `answers`, whose destructor waits for the send
+    std::future<std::vector<sdk::http_exchange>> answers;
+    std::size_t unsent = 0;  // the first job whose first request is not sent yet
+    const auto send_planned = [&] {
+      journal_.record(creating);
+      creating.clear();
+      std::vector<std::string> journaled;
+      auto next =
+          std::make_unique<round>(prepare_round(std::span(jobs).subspan(unsent), journaled));
+      unsent = jobs.size();
+      auto previous = std::move(in_flight);
+      std::vector<sdk::http_exchange> previous_answers;
+      if (previous) previous_answers = answers.get();
+      if (!next->requests.empty()) {
+        in_flight = std::move(next);
+        answers = std::async(std::launch::async, [this, sending = in_flight.get()] {
+          return http_.send_many(sending->requests, target_.settings.concurrency);
+        });
+      }
+      if (previous) finish_round(*previous, previous_answers, counts);
+    };
     for (std::size_t i = 0; i < records.size(); ++i) {
       if (last[records[i].key] != i) continue;
       job_of[i] = jobs.size();
@@ -141,8 +183,17 @@ class resource_sink final : public sdk::sink {
       if (j.what == intent::upsert && (j.next == step::create || j.next == step::lookup)) {
         creating.push_back(j.key);
       }
+      if (pipelined && std::find(std::begin(part_ends), std::end(part_ends), jobs.size()) !=
+                           std::end(part_ends)) {
+        send_planned();
+      }
     }
-    journal_.record(creating);
+    if (pipelined) {
+      send_planned();
+      if (in_flight) finish_round(*in_flight, answers.get(), counts);
+    } else {
+      journal_.record(creating);
+    }
     run_rounds(jobs, counts);
 
     std::vector<std::string> created;
@@ -240,11 +291,8 @@ class resource_sink final : public sdk::sink {
         j.key_value = json::serialize(*v);
       }
     }
-    j.hash = mapping::payload_hash(payload.update);
-    j.create_body = json::serialize(payload.create);
-    payload.create.erase(target_.key_field);
-    j.adopt_body = json::serialize(payload.create);
-    j.update_body = replaying ? j.adopt_body : json::serialize(payload.update);
+    j.hash = hasher_(payload.update);
+    j.replaying = replaying;
     j.entry = ctx_.ids().find(rec.key);
     if (j.entry) {
       if (j.entry->payload_hash == j.hash && !replaying) {
@@ -252,10 +300,14 @@ class resource_sink final : public sdk::sink {
         settle(j, ok_result(j.entry->target_key, j.hash));
         return j;
       }
+      j.create_payload = std::move(payload.create);  // a 404 makes the update a create
+      j.update_payload = std::move(payload.update);
       j.pkey = j.entry->target_key;
       j.next = step::update;
       return j;
     }
+    // A create, or a lookup then a create or an adopting PATCH: never an update.
+    j.create_payload = std::move(payload.create);
     j.next = j.suspect ? step::lookup : step::create;
     return j;
   }
@@ -285,6 +337,13 @@ class resource_sink final : public sdk::sink {
     return target_.collection_url + "/" + std::string(pkey);
   }
 
+  /// The payload without the key field, as an adopting PATCH sends it.
+  std::string adopt_body(const job& j) const {
+    json::object payload = j.create_payload;
+    payload.erase(target_.key_field);
+    return json::serialize(payload);
+  }
+
   sdk::http_request request_for(const job& j) const {
     switch (j.next) {
       case step::lookup:
@@ -292,11 +351,12 @@ class resource_sink final : public sdk::sink {
                                          target_.key_filter.parameter + "=" +
                                          percent_encode(j.key_value));
       case step::create:
-        return requests_.make("POST", target_.collection_url, j.create_body);
+        return requests_.make("POST", target_.collection_url, json::serialize(j.create_payload));
       case step::update:
-        return requests_.make("PATCH", record_url(j.pkey), j.update_body);
+        return requests_.make("PATCH", record_url(j.pkey),
+                              j.replaying ? adopt_body(j) : json::serialize(j.update_payload));
       case step::adopt:
-        return requests_.make("PATCH", record_url(j.pkey), j.adopt_body);
+        return requests_.make("PATCH", record_url(j.pkey), adopt_body(j));
       case step::remove:
         return requests_.make("DELETE", record_url(j.pkey));
       case step::done:
@@ -305,42 +365,56 @@ class resource_sink final : public sdk::sink {
     return {};
   }
 
+  /// One round of requests: the next request of each unfinished job, and whose it is.
+  struct round {
+    std::vector<sdk::http_request> requests;
+    std::vector<job*> sent;
+  };
+
+  /// The next request of every unfinished job of `jobs`; a job that used up its requests is
+  /// given up. `creates` gets the keys the round would POST.
+  round prepare_round(std::span<job> jobs, std::vector<std::string>& creates) {
+    round r;
+    for (auto& j : jobs) {
+      if (j.next == step::done) continue;
+      if (j.requests >= max_requests_per_record) {
+        settle(j, failed_result(sdk::write_outcome::retryable,
+                                fmt::format("gave up after {} requests for one record: {}",
+                                            j.requests, j.last_failure)));
+        continue;
+      }
+      if (j.next == step::create) creates.push_back(j.key);
+      ++j.requests;
+      r.requests.push_back(request_for(j));
+      r.sent.push_back(&j);
+    }
+    return r;
+  }
+
+  void finish_round(const round& r, const std::vector<sdk::http_exchange>& exchanges,
+                    call_counts& counts) {
+    counts.requests += r.requests.size();
+    for (std::size_t k = 0; k < r.sent.size(); ++k) {
+      if (k >= exchanges.size()) {
+        fail(*r.sent[k], sdk::write_outcome::retryable,
+             fmt::format("{} {}: the HTTP client returned no outcome", r.requests[k].method,
+                         url_path(r.requests[k].url)));
+        continue;
+      }
+      handle(*r.sent[k], r.requests[k], exchanges[k], counts);
+    }
+  }
+
   /// Sends the next request of every unfinished job, concurrently, until all are finished.
   void run_rounds(std::vector<job>& jobs, call_counts& counts) {
-    std::vector<sdk::http_request> batch;
-    std::vector<job*> sent;
     for (;;) {
-      batch.clear();
-      sent.clear();
       std::vector<std::string> creates;
-      for (auto& j : jobs) {
-        if (j.next == step::done) continue;
-        if (j.requests >= max_requests_per_record) {
-          settle(j, failed_result(sdk::write_outcome::retryable,
-                                  fmt::format("gave up after {} requests for one record: {}",
-                                              j.requests, j.last_failure)));
-          continue;
-        }
-        if (j.next == step::create) creates.push_back(j.key);
-        ++j.requests;
-        batch.push_back(request_for(j));
-        sent.push_back(&j);
-      }
-      if (batch.empty()) return;
+      const round r = prepare_round(jobs, creates);
+      if (r.requests.empty()) return;
       // Every key is journaled before its POST; this writes only when a later round creates a
       // key the first did not plan to (a PATCH that found its record gone).
       if (!creates.empty()) journal_.record(creates);
-      auto exchanges = http_.send_many(batch, target_.settings.concurrency);
-      counts.requests += batch.size();
-      for (std::size_t k = 0; k < sent.size(); ++k) {
-        if (k >= exchanges.size()) {
-          fail(*sent[k], sdk::write_outcome::retryable,
-               fmt::format("{} {}: the HTTP client returned no outcome", batch[k].method,
-                           url_path(batch[k].url)));
-          continue;
-        }
-        handle(*sent[k], batch[k], exchanges[k], counts);
-      }
+      finish_round(r, http_.send_many(r.requests, target_.settings.concurrency), counts);
     }
   }
 
@@ -431,11 +505,8 @@ class resource_sink final : public sdk::sink {
                      answer kind, call_counts& counts) {
     switch (kind) {
       case answer::ok: {
-        boost::system::error_code ec;
-        const auto doc = json::parse(exchange.response.body, ec);
-        const json::value* pkey = nullptr;
-        if (!ec && doc.is_object()) pkey = doc.as_object().if_contains("PKey");
-        if (pkey == nullptr || !pkey->is_string() || pkey->as_string().empty()) {
+        auto pkey = top_level_pkey(exchange.response.body);
+        if (!pkey || pkey->empty()) {
           // The record may exist now: the next attempt looks it up first.
           j.maybe_created = true;
           return fail(j, sdk::write_outcome::retryable,
@@ -445,7 +516,7 @@ class resource_sink final : public sdk::sink {
         ++counts.creates;
         j.created = true;
         j.maybe_created = false;
-        return settle(j, ok_result(std::string(pkey->as_string()), j.hash));
+        return settle(j, ok_result(std::move(*pkey), j.hash));
       }
       case answer::duplicate_key:
         // Already there (created by a run whose id map entry was lost, or by someone else
@@ -504,6 +575,7 @@ class resource_sink final : public sdk::sink {
   sdk::http_client& http_;
   request_builder requests_;
   create_journal journal_;
+  mapping::payload_hasher hasher_;  ///< plan() runs on the calling thread only
 };
 
 // --- factory ----------------------------------------------------------------------------------

@@ -219,6 +219,24 @@ class compiled_mapping {
 /// A stable hash of a payload (SHA-256 of its canonical JSON, keys sorted), hex.
 std::string payload_hash(const boost::json::object& payload);
 
+/// payload_hash() for one payload after another: keeps its SHA-256 implementation, digest
+/// context and text buffer between calls (a sink hashes every record it writes). Not
+/// thread-safe: one per thread.
+class payload_hasher {
+ public:
+  payload_hasher();
+  ~payload_hasher();
+  payload_hasher(const payload_hasher&) = delete;
+  payload_hasher& operator=(const payload_hasher&) = delete;
+
+  /// payload_hash(payload). Throws std::runtime_error when the digest fails.
+  std::string operator()(const boost::json::object& payload);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
 /// Campaign's date-time wire form: "2024-05-01 13:45:00.000Z" from Dataverse's
 /// "2024-05-01T13:45:00Z"; nullopt when the text is not a date-time.
 std::optional<std::string> to_campaign_datetime(std::string_view iso);

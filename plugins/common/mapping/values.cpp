@@ -3,6 +3,7 @@
 #include "mapping_detail.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -164,67 +165,102 @@ namespace {
 
 // Canonical JSON: object keys sorted byte-wise at every level, no whitespace, numbers as
 // Boost.JSON prints them (integers in decimal, doubles in its shortest round-trip form), so
-// equal payloads hash equally whatever order their fields were inserted in.
-void canonical(const json::value& v, std::string& out);
+// equal payloads hash equally whatever order their fields were inserted in. Keys and scalars
+// are printed by one serializer straight into `out` (no string per value: this runs for every
+// record written).
+class canonical_writer {
+ public:
+  explicit canonical_writer(std::string& out) : out_(out) {}
 
-void canonical_object(const json::object& o, std::string& out) {
-  std::vector<const json::key_value_pair*> members;
-  members.reserve(o.size());
-  for (const auto& kv : o) members.push_back(&kv);
-  std::sort(members.begin(), members.end(),
-            [](const json::key_value_pair* l, const json::key_value_pair* r) {
-              return l->key() < r->key();
-            });
-  out += '{';
-  bool first = true;
-  for (const auto* kv : members) {
-    if (!first) out += ',';
-    first = false;
-    out += json::serialize(json::string_view(kv->key()));
-    out += ':';
-    canonical(kv->value(), out);
-  }
-  out += '}';
-}
-
-void canonical(const json::value& v, std::string& out) {
-  switch (v.kind()) {
-    case json::kind::object:
-      canonical_object(v.get_object(), out);
-      return;
-    case json::kind::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& e : v.get_array()) {
-        if (!first) out += ',';
-        first = false;
-        canonical(e, out);
-      }
-      out += ']';
-      return;
+  void object(const json::object& o) {
+    std::vector<const json::key_value_pair*> members;
+    members.reserve(o.size());
+    for (const auto& kv : o) members.push_back(&kv);
+    std::sort(members.begin(), members.end(),
+              [](const json::key_value_pair* l, const json::key_value_pair* r) {
+                return l->key() < r->key();
+              });
+    out_ += '{';
+    bool first = true;
+    for (const auto* kv : members) {
+      if (!first) out_ += ',';
+      first = false;
+      serializer_.reset(json::string_view(kv->key()));
+      drain();
+      out_ += ':';
+      value(kv->value());
     }
-    default:
-      out += json::serialize(v);
+    out_ += '}';
   }
-}
 
-struct digest_context_deleter {
-  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+  void value(const json::value& v) {
+    switch (v.kind()) {
+      case json::kind::object:
+        object(v.get_object());
+        return;
+      case json::kind::array: {
+        out_ += '[';
+        bool first = true;
+        for (const auto& e : v.get_array()) {
+          if (!first) out_ += ',';
+          first = false;
+          value(e);
+        }
+        out_ += ']';
+        return;
+      }
+      default:
+        serializer_.reset(&v);
+        drain();
+    }
+  }
+
+ private:
+  void drain() {
+    char buffer[256];
+    while (!serializer_.done()) {
+      const auto part = serializer_.read(buffer, sizeof buffer);
+      out_.append(part.data(), part.size());
+    }
+  }
+
+  std::string& out_;
+  json::serializer serializer_;
 };
 
 }  // namespace
 
-std::string payload_hash(const json::object& payload) {
-  std::string text;
-  text.reserve(256);
-  canonical_object(payload, text);
+struct payload_hasher::impl {
+  impl() : fetched(EVP_MD_fetch(nullptr, "SHA256", nullptr)), context(EVP_MD_CTX_new()) {
+    if (context == nullptr) throw std::runtime_error("payload_hash: no digest context");
+  }
+  ~impl() {
+    EVP_MD_CTX_free(context);
+    EVP_MD_free(fetched);
+  }
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
 
-  std::unique_ptr<EVP_MD_CTX, digest_context_deleter> ctx(EVP_MD_CTX_new());
+  /// Fetched once: EVP_sha256() would be looked up in the provider on every digest.
+  EVP_MD* fetched;
+  EVP_MD_CTX* context;
+  std::string text;
+};
+
+payload_hasher::payload_hasher() : impl_(std::make_unique<impl>()) {}
+
+payload_hasher::~payload_hasher() = default;
+
+std::string payload_hasher::operator()(const json::object& payload) {
+  auto& text = impl_->text;
+  text.clear();
+  canonical_writer(text).object(payload);
+  const EVP_MD* sha256 = impl_->fetched != nullptr ? impl_->fetched : EVP_sha256();
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), text.data(), text.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
+  if (EVP_DigestInit_ex(impl_->context, sha256, nullptr) != 1 ||
+      EVP_DigestUpdate(impl_->context, text.data(), text.size()) != 1 ||
+      EVP_DigestFinal_ex(impl_->context, digest, &length) != 1) {
     throw std::runtime_error("payload_hash: SHA-256 digest failed");
   }
   static constexpr char hex[] = "0123456789abcdef";
@@ -236,5 +272,7 @@ std::string payload_hash(const json::object& payload) {
   }
   return out;
 }
+
+std::string payload_hash(const json::object& payload) { return payload_hasher()(payload); }
 
 }  // namespace switchboard::mapping

@@ -175,6 +175,21 @@ TEST(PayloadHash, IsTheSha256OfTheCanonicalJson) {
             "015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862");
 }
 
+TEST(PayloadHash, AHasherUsedAgainAndAgainGivesPayloadHashEachTime) {
+  m::payload_hasher hasher;
+  const std::vector<std::string> documents = {
+      R"({})", R"({"a": 1})",
+      R"({"name": "Zoë \"quoted\" \\ \u0001", "n": -12, "d": 0.1, "big": 18446744073709551615})",
+      R"({"b": [1, 2.5, null, true, {"z": 1, "a": [[], {}]}], "a": "x"})", R"({"a": 1})"};
+  for (const auto& text : documents) {
+    const auto payload = json::parse(text).as_object();
+    EXPECT_EQ(hasher(payload), m::payload_hash(payload)) << text;
+  }
+  // Not a copy of the previous text: a shorter payload after a longer one.
+  EXPECT_EQ(hasher(json::object{}),
+            "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+}
+
 TEST(PayloadHash, DiffersForDifferentValues) {
   const auto base = json::parse(R"({"a": 1, "b": "x"})").as_object();
   const std::string h = m::payload_hash(base);
