@@ -390,7 +390,8 @@ class client_impl final : public https_client {
     if (!metrics_) return;
     metric_labels labels{"", origin, std::string(outcome)};
     metrics_->add("http_client_requests_total", labels, 1);
-    metrics_->observe("http_client_request_seconds", {"", origin, ""},
+    labels.component.clear();
+    metrics_->observe("http_client_request_seconds", labels,
                       std::chrono::duration<double>(clock::now() - started).count());
   }
 

@@ -63,12 +63,13 @@ class bound_recorder final : public sdk::metrics_recorder {
 
 metrics_registry::series& metrics_registry::at(std::string_view name, const metric_labels& labels,
                                                kind type) {
-  auto [it, inserted] = series_.try_emplace({std::string(name), labels});
-  if (inserted) {
-    it->second.type = type;
-    if (type == kind::histogram) it->second.buckets.assign(bucket_bounds.size(), 0);
+  if (const auto it = series_.find(series_order::view{name, labels}); it != series_.end()) {
+    return it->second;
   }
-  return it->second;
+  auto& created = series_[{std::string(name), labels}];
+  created.type = type;
+  if (type == kind::histogram) created.buckets.assign(bucket_bounds.size(), 0);
+  return created;
 }
 
 void metrics_registry::add(std::string_view name, const metric_labels& labels, double delta) {
@@ -97,7 +98,7 @@ void metrics_registry::observe(std::string_view name, const metric_labels& label
 
 double metrics_registry::value(std::string_view name, const metric_labels& labels) const {
   std::lock_guard lock(mutex_);
-  auto it = series_.find({std::string(name), labels});
+  auto it = series_.find(series_order::view{name, labels});
   if (it == series_.end()) return 0;
   return it->second.type == kind::histogram ? static_cast<double>(it->second.count)
                                             : it->second.value;

@@ -45,8 +45,26 @@ class metrics_registry {
   };
   series& at(std::string_view name, const metric_labels& labels, kind type);
 
+  /// Orders series by name, then labels; transparent, so that updating an existing series
+  /// (every request, every batch) builds no key.
+  struct series_order {
+    using is_transparent = void;
+    using view = std::pair<std::string_view, const metric_labels&>;
+    static view of(const std::pair<std::string, metric_labels>& key) noexcept {
+      return {key.first, key.second};
+    }
+    static view of(const view& key) noexcept { return key; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      const view l = of(a);
+      const view r = of(b);
+      if (const auto c = l.first.compare(r.first); c != 0) return c < 0;
+      return l.second < r.second;
+    }
+  };
+
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, metric_labels>, series> series_;
+  std::map<std::pair<std::string, metric_labels>, series, series_order> series_;
 };
 
 }  // namespace switchboard::host
