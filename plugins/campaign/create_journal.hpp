@@ -46,7 +46,7 @@ class create_journal {
                 bool any_retryable);
 
   /// How many keys the journal holds now (tests, logs).
-  std::size_t size() const noexcept { return written_.size(); }
+  std::size_t size() const noexcept { return written_count_; }
 
  private:
   void persist();
@@ -59,7 +59,9 @@ class create_journal {
   std::vector<std::string> unconfirmed_;
   bool check_unconfirmed_ = false;
   std::set<std::string, std::less<>> call_keys_;
-  std::set<std::string, std::less<>> written_;
+  /// What the state holds now (the JSON text) and how many keys.
+  std::string written_ = "[]";
+  std::size_t written_count_ = 0;
   /// Whether a set persist() reads changed since it last ran: when not, it would find nothing
   /// to write, and record() (called before every round of requests) skips building the sets.
   bool changed_ = true;

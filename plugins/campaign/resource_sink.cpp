@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -65,9 +66,9 @@ struct job {
   std::string pkey;
   /// The mapped payloads, kept while a request may still need them; a request's body is
   /// serialized when the request is made (a create needs only the create body, an update only
-  /// the update body, a skip none).
-  json::object create_payload;
-  json::object update_payload;
+  /// the update body, a skip none). Allocated from the call's monotonic resource.
+  std::optional<json::object> create_payload;
+  std::optional<json::object> update_payload;
   std::string hash;
   std::optional<sdk::id_map::entry> entry;
   bool suspect = false;        ///< may exist in Campaign without an id map entry
@@ -140,6 +141,10 @@ class resource_sink final : public sdk::sink {
     for (std::size_t i = 0; i < records.size(); ++i) last[records[i].key] = i;
 
     call_counts counts;
+    // The mapped payloads of the call: allocated by bumping a pointer, freed all at once when
+    // the call returns (declared before `jobs`, which point into it).
+    json::monotonic_resource payload_memory;
+    const json::storage_ptr payload_storage(&payload_memory);
     std::vector<job> jobs;
     // Never reallocated: requests in flight point at their jobs.
     jobs.reserve(last.size());
@@ -178,7 +183,7 @@ class resource_sink final : public sdk::sink {
     for (std::size_t i = 0; i < records.size(); ++i) {
       if (last[records[i].key] != i) continue;
       job_of[i] = jobs.size();
-      jobs.push_back(plan(records[i], i, replaying, counts));
+      jobs.push_back(plan(records[i], i, replaying, counts, payload_storage));
       const auto& j = jobs.back();
       if (j.what == intent::upsert && (j.next == step::create || j.next == step::lookup)) {
         creating.push_back(j.key);
@@ -244,7 +249,8 @@ class resource_sink final : public sdk::sink {
 
  private:
   /// Decides what one record needs, from its op, the filters, the payload and the id map.
-  job plan(const sdk::record& rec, std::size_t index, bool replaying, call_counts& counts) {
+  job plan(const sdk::record& rec, std::size_t index, bool replaying, call_counts& counts,
+           const json::storage_ptr& storage) {
     const auto& spec = target_.mapping.spec();
     job j;
     j.index = index;
@@ -277,13 +283,15 @@ class resource_sink final : public sdk::sink {
       }
       return j;
     }
-    mapping::target_payload payload;
+    std::optional<mapping::target_payload> built;
     try {
-      payload = target_.mapping.build(rec.fields, rec.key);
+      // Constructed in place: assigning would copy the payload out of `storage`.
+      built.emplace(target_.mapping.build(rec.fields, rec.key, storage));
     } catch (const mapping::value_error& e) {
       settle(j, failed_result(sdk::write_outcome::permanent, e.what()));
       return j;
     }
+    auto& payload = *built;
     if (const auto* v = payload.create.if_contains(target_.key_field); v != nullptr) {
       if (v->is_string()) {
         j.key_value = std::string(v->as_string());
@@ -300,14 +308,14 @@ class resource_sink final : public sdk::sink {
         settle(j, ok_result(j.entry->target_key, j.hash));
         return j;
       }
-      j.create_payload = std::move(payload.create);  // a 404 makes the update a create
-      j.update_payload = std::move(payload.update);
+      j.create_payload.emplace(std::move(payload.create));  // a 404 makes the update a create
+      j.update_payload.emplace(std::move(payload.update));
       j.pkey = j.entry->target_key;
       j.next = step::update;
       return j;
     }
     // A create, or a lookup then a create or an adopting PATCH: never an update.
-    j.create_payload = std::move(payload.create);
+    j.create_payload.emplace(std::move(payload.create));
     j.next = j.suspect ? step::lookup : step::create;
     return j;
   }
@@ -339,7 +347,7 @@ class resource_sink final : public sdk::sink {
 
   /// The payload without the key field, as an adopting PATCH sends it.
   std::string adopt_body(const job& j) const {
-    json::object payload = j.create_payload;
+    json::object payload = *j.create_payload;
     payload.erase(target_.key_field);
     return json::serialize(payload);
   }
@@ -351,10 +359,10 @@ class resource_sink final : public sdk::sink {
                                          target_.key_filter.parameter + "=" +
                                          percent_encode(j.key_value));
       case step::create:
-        return requests_.make("POST", target_.collection_url, json::serialize(j.create_payload));
+        return requests_.make("POST", target_.collection_url, json::serialize(*j.create_payload));
       case step::update:
         return requests_.make("PATCH", record_url(j.pkey),
-                              j.replaying ? adopt_body(j) : json::serialize(j.update_payload));
+                              j.replaying ? adopt_body(j) : json::serialize(*j.update_payload));
       case step::adopt:
         return requests_.make("PATCH", record_url(j.pkey), adopt_body(j));
       case step::remove:

@@ -287,15 +287,15 @@ json::value field_value(const mapping_spec& spec, const compiled_field& f,
 
 }  // namespace
 
-target_payload compiled_mapping::build(const json::object& source_fields,
-                                       std::string_view key) const {
+target_payload compiled_mapping::build(const json::object& source_fields, std::string_view key,
+                                       json::storage_ptr storage) const {
   const auto& spec = impl_->spec;
-  target_payload out;
+  target_payload out{json::object(storage), json::object(storage)};
   out.create.reserve(impl_->fields.size() + 1);
   out.update.reserve(impl_->fields.size());
   out.create[spec.target_key] = key;
   for (const auto& f : impl_->fields) {
-    json::value v = field_value(spec, f, source_fields);
+    json::value v(field_value(spec, f, source_fields), storage);
     if (f.apply_updates) out.update[f.target] = v;
     out.create[f.target] = std::move(v);
   }

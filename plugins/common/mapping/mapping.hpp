@@ -207,8 +207,10 @@ class compiled_mapping {
   const mapping_spec& spec() const noexcept;
   /// True when the record's source fields pass the filters (always without filters).
   bool passes(const boost::json::object& source_fields) const;
-  /// Builds the payloads from a record's source fields and its key. Throws value_error.
-  target_payload build(const boost::json::object& source_fields, std::string_view key) const;
+  /// Builds the payloads from a record's source fields and its key, allocated from `storage`
+  /// (a sink may give a per-call monotonic resource). Throws value_error.
+  target_payload build(const boost::json::object& source_fields, std::string_view key,
+                       boost::json::storage_ptr storage = {}) const;
 
  private:
   struct impl;
