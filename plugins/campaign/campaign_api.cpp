@@ -103,6 +103,13 @@ answer classify(const sdk::http_exchange& exchange) noexcept {
   return answer::permanent;
 }
 
+std::string snippet(std::string_view body) {
+  constexpr std::size_t limit = 200;
+  if (body.empty()) return "(empty body)";
+  if (body.size() <= limit) return std::string(body);
+  return fmt::format("{}…", body.substr(0, limit));
+}
+
 std::string_view url_path(std::string_view url) noexcept {
   const auto scheme = url.find("://");
   if (scheme != std::string_view::npos) {

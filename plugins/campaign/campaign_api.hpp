@@ -47,6 +47,9 @@ answer classify(const sdk::http_exchange& exchange) noexcept;
 /// The path of a URL without scheme, host and query: what messages name (never the token).
 std::string_view url_path(std::string_view url) noexcept;
 
+/// An answer body for an error text: at most 200 bytes, "(empty body)" when empty.
+std::string snippet(std::string_view body);
+
 /// Campaign's error text of a response: "<error_code|code> <message>" from a JSON body, or the
 /// non-empty lines of an RST-… text joined with " / ", shortened to a few hundred characters.
 std::string campaign_message(const sdk::http_response& response);
