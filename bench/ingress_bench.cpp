@@ -133,25 +133,22 @@ class host_launcher {
   }
 
  private:
-  static bool read_all(int fd, void* data, std::size_t size) {
-    auto* p = static_cast<char*>(data);
+  /// Moves `size` bytes through `io` (::read or ::write) in as many calls as it takes.
+  template <class Byte, class Io>
+  static bool all_of(int fd, Byte* data, std::size_t size, Io io) {
     while (size > 0) {
-      const auto n = ::read(fd, p, size);
+      const auto n = io(fd, data, size);
       if (n <= 0) return false;
-      p += n;
+      data += n;
       size -= static_cast<std::size_t>(n);
     }
     return true;
   }
+  static bool read_all(int fd, void* data, std::size_t size) {
+    return all_of(fd, static_cast<char*>(data), size, ::read);
+  }
   static bool write_all(int fd, const void* data, std::size_t size) {
-    const auto* p = static_cast<const char*>(data);
-    while (size > 0) {
-      const auto n = ::write(fd, p, size);
-      if (n <= 0) return false;
-      p += n;
-      size -= static_cast<std::size_t>(n);
-    }
-    return true;
+    return all_of(fd, static_cast<const char*>(data), size, ::write);
   }
   static void send_text(int fd, const std::string& text) {
     const std::uint64_t size = text.size();
@@ -460,37 +457,47 @@ int main(int argc, char** argv) {
     auto box = start_sandbox(o.contacts, o);
     const auto dir = work / fmt::format("host-{}", o.contacts);
     const auto config = write_config(dir, *box, o);
-    reset_requests(*box);
-    const double sandbox_cpu_before = own_cpu_seconds();
-    const auto initial = launcher.run(binary, config, dir / "output.txt");
-    const double sandbox_cpu = own_cpu_seconds() - sandbox_cpu_before;
-    expect_success(initial, dir);
-    const auto initial_dv = requests_of(*box, "dataverse");
-    const auto initial_cp = requests_of(*box, "campaign");
+    // One host run against `box`: its figures, the emulators' CPU and the requests counted.
+    struct counted_run {
+      host_run run;
+      double sandbox_cpu = 0;
+      request_counts dataverse;
+      request_counts campaign;
+    };
+    const auto run_counted = [&](sb::sandbox& sandbox) {
+      counted_run out;
+      reset_requests(sandbox);
+      const double cpu_before = own_cpu_seconds();
+      out.run = launcher.run(binary, config, dir / "output.txt");
+      out.sandbox_cpu = own_cpu_seconds() - cpu_before;
+      expect_success(out.run, dir);
+      out.dataverse = requests_of(sandbox, "dataverse");
+      out.campaign = requests_of(sandbox, "campaign");
+      return out;
+    };
+    const auto say_requests = [](const counted_run& r) {
+      say(fmt::format("  Dataverse: {}", r.dataverse.by_kind));
+      say(fmt::format("  Campaign:  {}", r.campaign.by_kind));
+    };
+    const auto first = run_counted(*box);
+    const auto& initial = first.run;
     const double host_rate = static_cast<double>(o.contacts) / initial.seconds;
     say(fmt::format("  {:.2f} s, {} records/s, peak RSS {}; CPU: host {:.1f} s, emulators {:.1f} s",
                     initial.seconds, thousands(host_rate), mib(initial.max_rss_kib),
-                    initial.cpu_seconds, sandbox_cpu));
-    say(fmt::format("  Dataverse: {}", initial_dv.by_kind));
-    say(fmt::format("  Campaign:  {}", initial_cp.by_kind));
+                    initial.cpu_seconds, first.sandbox_cpu));
+    say_requests(first);
 
     say(fmt::format("\n== incremental run after {:g}% of the contacts changed",
                     o.change_fraction * 100));
     const auto changed = change_contacts(*box, o.change_fraction);
     release_free_memory();
     say(fmt::format("  {} contacts changed in Dataverse (lastname, emailaddress1)", changed));
-    reset_requests(*box);
-    const double incremental_cpu_before = own_cpu_seconds();
-    const auto incremental = launcher.run(binary, config, dir / "output.txt");
-    const double incremental_sandbox_cpu = own_cpu_seconds() - incremental_cpu_before;
-    expect_success(incremental, dir);
-    const auto incremental_dv = requests_of(*box, "dataverse");
-    const auto incremental_cp = requests_of(*box, "campaign");
+    const auto second = run_counted(*box);
+    const auto& incremental = second.run;
     say(fmt::format("  {:.2f} s, peak RSS {}; CPU: host {:.1f} s, emulators {:.1f} s",
                     incremental.seconds, mib(incremental.max_rss_kib), incremental.cpu_seconds,
-                    incremental_sandbox_cpu));
-    say(fmt::format("  Dataverse: {}", incremental_dv.by_kind));
-    say(fmt::format("  Campaign:  {}", incremental_cp.by_kind));
+                    second.sandbox_cpu));
+    say_requests(second);
     if (o.verify) verify(*box, o.contacts, "incremental run");
     box.reset();
 
@@ -569,8 +576,8 @@ int main(int argc, char** argv) {
     }
 
     // The figures against the targets.
-    const auto initial_requests = initial_dv.total + initial_cp.total;
-    const auto incremental_requests = incremental_dv.total + incremental_cp.total;
+    const auto initial_requests = first.dataverse.total + first.campaign.total;
+    const auto incremental_requests = second.dataverse.total + second.campaign.total;
     const double request_fraction =
         static_cast<double>(incremental_requests) / static_cast<double>(initial_requests);
     const double time_fraction = incremental.seconds / initial.seconds;
@@ -600,7 +607,9 @@ int main(int argc, char** argv) {
     if (!round_ratios.empty()) {
       auto sorted = round_ratios;
       std::sort(sorted.begin(), sorted.end());
-      const double ratio = sorted[sorted.size() / 2];
+      const std::size_t mid = sorted.size() / 2;
+      const double ratio =
+          sorted.size() % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
       std::string each;
       for (const double r : round_ratios)
         each += fmt::format("{}{:.2f}", each.empty() ? "" : " ", r);
