@@ -31,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include <time.h>
+
 namespace switchboard::bench {
 namespace {
 
@@ -164,9 +166,17 @@ std::string profile_body(const json::object& row) {
   return json::serialize(body);
 }
 
+/// CPU time the calling thread has used so far.
+double own_cpu_seconds() {
+  timespec used{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &used);
+  return static_cast<double>(used.tv_sec) + static_cast<double>(used.tv_nsec) / 1e9;
+}
+
 class client {
  public:
-  explicit client(const baseline_options& options)
+  /// `io_cpu` gets the CPU time of each I/O thread as it ends.
+  client(const baseline_options& options, std::atomic<double>& io_cpu)
       : options_(options),
         dataverse_(split_url(options.dataverse_url)),
         campaign_(split_url(options.campaign_url)),
@@ -174,7 +184,12 @@ class client {
         work_(net::make_work_guard(io_)) {
     tls_.load_verify_file(options.ca_file);
     tls_.set_verify_mode(ssl::verify_peer);
-    for (unsigned i = 0; i < options.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    for (unsigned i = 0; i < options.io_threads; ++i) {
+      threads_.emplace_back([this, &io_cpu] {
+        io_.run();
+        io_cpu += own_cpu_seconds();
+      });
+    }
   }
 
   ~client() {
@@ -185,6 +200,7 @@ class client {
 
   baseline_result run() {
     baseline_result result;
+    const double caller_cpu_before = own_cpu_seconds();
     const auto started = clock_type::now();
     dataverse_token_ =
         token(options_.entra_url, fmt::format("/{}/oauth2/v2.0/token", options_.entra_tenant),
@@ -215,6 +231,7 @@ class client {
       if (last) break;
     }
     result.seconds = std::chrono::duration<double>(clock_type::now() - started).count();
+    result.cpu_seconds = own_cpu_seconds() - caller_cpu_before;
     return result;
   }
 
@@ -332,8 +349,14 @@ class client {
 }  // namespace
 
 baseline_result run_baseline(const baseline_options& options) {
-  client c(options);
-  return c.run();
+  std::atomic<double> io_cpu{0};
+  baseline_result result;
+  {
+    client c(options, io_cpu);
+    result = c.run();
+  }  // the I/O threads end here and add their CPU time
+  result.cpu_seconds += io_cpu.load();
+  return result;
 }
 
 }  // namespace switchboard::bench

@@ -31,6 +31,8 @@ struct baseline_result {
   std::size_t rows = 0;
   std::size_t created = 0;
   double seconds = 0;  ///< from the first token request to the last answer
+  double cpu_seconds =
+      0;  ///< CPU of the client: its I/O threads, and the calling thread during run
 };
 
 /// Gets an Entra and an IMS token, reads every contact page of a tracked initial load
