@@ -21,6 +21,7 @@
 
 #include "batch_id_reader.hpp"
 #include "sqlite_handle.hpp"
+#include "wal_checkpointer.hpp"
 
 namespace switchboard::host {
 
@@ -296,6 +297,10 @@ class sqlite_state_store final : public state_store, public batch_id_reader {
     }
     guarded([] { return "prepare statements"; },
             [&] { stmts_ = std::make_unique<statements>(db_.get()); });
+    if (const char* file = sqlite3_db_filename(db_.get(), "main"); file != nullptr && *file) {
+      guarded([] { return "start the checkpoint thread"; },
+              [&] { checkpointer_ = std::make_unique<sqlite::wal_checkpointer>(db_.get(), file); });
+    }
   }
 
   int schema_version() override { return latest_version; }
@@ -697,6 +702,8 @@ class sqlite_state_store final : public state_store, public batch_id_reader {
   std::mutex mutex_;
   sqlite::connection db_;
   std::unique_ptr<statements> stmts_;
+  /// Destroyed before db_, whose WAL hook it is.
+  std::unique_ptr<sqlite::wal_checkpointer> checkpointer_;
 };
 
 }  // namespace
