@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+
 namespace switchboard::dynamics365 {
 namespace {
 
@@ -104,7 +106,10 @@ std::optional<std::string> to_record(json::object&& row, const std::string& prim
       modified != nullptr && modified->is_string()) {
     if (auto t = parse_date_time(modified->get_string())) out.source_time = *t;
   }
-  out.fields = std::move(row);
+  // Move-constructed, not move-assigned: assignment would copy the row into the storage the
+  // record's fields had (the heap) instead of taking the row's (the page's).
+  std::destroy_at(&out.fields);
+  std::construct_at(&out.fields, std::move(row));
   return std::nullopt;
 }
 

@@ -24,7 +24,8 @@ std::optional<std::chrono::system_clock::time_point> parse_date_time(std::string
 /// Converts one entry of a page's "value" into a record: a `$deletedEntity` entry (or an OData
 /// 4.01 `@removed` one) becomes a remove with the row's id and no fields; any other row an
 /// upsert keyed by `primary_id`, with the row as fields minus @odata.etag and modifiedon as
-/// source time. Moves out of `row`. Returns a reason when the entry is unusable.
+/// source time. Moves out of `row`; the record's fields then use the row's storage. Returns a
+/// reason when the entry is unusable.
 std::optional<std::string> to_record(boost::json::object&& row, const std::string& primary_id,
                                      sdk::record& out);
 

@@ -9,6 +9,7 @@
 #include "web_api.hpp"
 
 #include <fmt/format.h>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -178,7 +179,10 @@ class table_source final : public sdk::source {
   }
 
   sdk::status fetch_page() {
-    auto result = api_.get(pos_.link, {prefer(), pos_.phase == sync_phase::delta});
+    auto result =
+        api_.get(pos_.link, {.prefer = prefer(),
+                             .delta = pos_.phase == sync_phase::delta,
+                             .storage = json::make_shared_resource<json::monotonic_resource>()});
     if (!result.status) return failure(result.status);
     auto& body = result.body;
     auto* value = body.if_contains("value");

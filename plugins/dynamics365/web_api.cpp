@@ -167,7 +167,7 @@ api_result web_api::interpret(const std::string& url, const get_options& options
           where)));
     }
     boost::system::error_code ec;
-    auto parsed = json::parse(response.body, ec);
+    auto parsed = json::parse(response.body, ec, options.storage);
     if (ec) {
       return done(sdk::status::retryable(fmt::format("malformed answer from {}: {} ({} bytes)",
                                                      where, ec.message(), response.body.size())));

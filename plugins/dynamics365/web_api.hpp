@@ -6,6 +6,7 @@
 #include "switchboard/sdk/status.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
 
 #include <chrono>
 #include <string>
@@ -42,6 +43,10 @@ struct get_options {
   std::vector<std::string> prefer;
   /// The URL is (part of) a delta link: an error mentioning expiry asks for a resync.
   bool delta = false;
+  /// Where the parsed answer lives (default: the heap). A page's rows become records that
+  /// keep it: a shared monotonic resource makes parsing a page one allocation per block and
+  /// freeing it one per block, once its last record is gone.
+  boost::json::storage_ptr storage;
 };
 
 /// One Dataverse environment's Web API, borrowed services. Thread-compatible (one route

@@ -7,6 +7,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <boost/json/monotonic_resource.hpp>
 
 namespace switchboard::dynamics365 {
 namespace {
@@ -120,6 +121,22 @@ TEST(RowRecords, RowsBecomeUpsertsWithoutTheEtag) {
       1503389444);
 }
 
+TEST(RowRecords, ARecordKeepsThePagesStorageInsteadOfCopyingToTheHeap) {
+  const auto page = json::make_shared_resource<json::monotonic_resource>();
+  auto row =
+      json::parse(R"({"fullname":"Ada Lovelace of the Analytical Engine","contactid":"60"})", page)
+          .as_object();
+  sdk::record r;
+  r.fields["left from an earlier page"] = "on the heap";
+  ASSERT_FALSE(to_record(std::move(row), "contactid", r).has_value());
+  EXPECT_EQ(r.fields.storage().get(), page.get());
+  EXPECT_EQ(r.fields.at("fullname"), "Ada Lovelace of the Analytical Engine");
+  EXPECT_FALSE(r.fields.contains("left from an earlier page"));
+  // Records move between stages with their storage.
+  sdk::record moved = std::move(r);
+  EXPECT_EQ(moved.fields.storage().get(), page.get());
+}
+
 TEST(RowRecords, DeletedEntitiesBecomeRemovesByTheirId) {
   auto row =
       json::parse(R"({"@odata.context":"https://o/api/data/v9.2/$metadata#contacts/$deletedEntity",
@@ -195,7 +212,9 @@ class WebApi : public ::testing::Test {
     client_.answer.response.status_code = status;
     client_.answer.response.body = std::move(body);
     client_.answer.response.headers = {{"Content-Type", std::move(content_type)}};
-    return api_.get(url_, {{"odata.track-changes", "odata.maxpagesize=10"}, delta});
+    return api_.get(
+        url_,
+        {.prefer = {"odata.track-changes", "odata.maxpagesize=10"}, .delta = delta, .storage = {}});
   }
   canned_client client_;
   counting_tokens tokens_;
