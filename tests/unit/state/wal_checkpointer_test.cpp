@@ -41,17 +41,23 @@ std::uintmax_t wal_size(const std::filesystem::path& path) {
   return std::filesystem::file_size(path.string() + "-wal");
 }
 
-TEST(WalCheckpointer, CheckpointsEveryFrameOnItsOwnThreadOnceTheThresholdIsCrossed) {
-  test::temp_dir dir;
-  const auto path = dir / "state.db";
-  auto writer = open_writer(path);
-  wal_checkpointer checkpointer(writer.get(), path,
-                                {.background_frames = 100, .inline_frames = 1000000});
-  insert_rows(writer.get(), 0, 20);  // well under 100 frames: nothing to do yet
+class WalCheckpointer : public ::testing::Test {
+ protected:
+  test::temp_dir dir_;
+  const std::filesystem::path path_ = dir_ / "state.db";
+  connection writer_ = open_writer(path_);
+};
+
+/// Background checkpoints past 100 frames; the writer's own only far beyond.
+constexpr wal_checkpointer::limits eager{.background_frames = 100, .inline_frames = 1000000};
+
+TEST_F(WalCheckpointer, CheckpointsEveryFrameOnItsOwnThreadOnceTheThresholdIsCrossed) {
+  wal_checkpointer checkpointer(writer_.get(), path_, eager);
+  insert_rows(writer_.get(), 0, 20);  // well under 100 frames: nothing to do yet
   checkpointer.wait_idle();
   EXPECT_EQ(checkpointer.snapshot().checkpoints, 0u);
 
-  insert_rows(writer.get(), 20, 1000);
+  insert_rows(writer_.get(), 20, 1000);
   checkpointer.wait_idle();
   const auto s = checkpointer.snapshot();
   EXPECT_EQ(s.checkpoints, 1u);
@@ -61,38 +67,31 @@ TEST(WalCheckpointer, CheckpointsEveryFrameOnItsOwnThreadOnceTheThresholdIsCross
   EXPECT_EQ(s.last_checkpointed_frames, s.last_log_frames);
 }
 
-TEST(WalCheckpointer, TheWalIsReusedSoItsFileStopsGrowing) {
-  test::temp_dir dir;
-  const auto path = dir / "state.db";
-  auto writer = open_writer(path);
-  wal_checkpointer checkpointer(writer.get(), path,
-                                {.background_frames = 100, .inline_frames = 1000000});
-  insert_rows(writer.get(), 0, 1000);
+TEST_F(WalCheckpointer, TheWalIsReusedSoItsFileStopsGrowing) {
+  wal_checkpointer checkpointer(writer_.get(), path_, eager);
+  insert_rows(writer_.get(), 0, 1000);
   checkpointer.wait_idle();
-  const auto after_first = wal_size(path);
+  const auto after_first = wal_size(path_);
   for (int batch = 1; batch <= 10; ++batch) {
-    insert_rows(writer.get(), batch * 1000, 1000);
+    insert_rows(writer_.get(), batch * 1000, 1000);
     checkpointer.wait_idle();
   }
   EXPECT_EQ(checkpointer.snapshot().checkpoints, 11u);
   // Eleven batches of some 260 pages each, but the WAL restarts after each checkpoint: its
   // file holds about one batch, not eleven.
-  EXPECT_LE(wal_size(path), after_first * 2);
+  EXPECT_LE(wal_size(path_), after_first * 2);
   sqlite3_stmt* raw = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(writer.get(), "SELECT count(*) FROM t", -1, &raw, nullptr),
+  ASSERT_EQ(sqlite3_prepare_v2(writer_.get(), "SELECT count(*) FROM t", -1, &raw, nullptr),
             SQLITE_OK);
   statement count(raw);
   ASSERT_EQ(sqlite3_step(count.get()), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int(count.get(), 0), 11000);
 }
 
-TEST(WalCheckpointer, TheWriterCheckpointsItselfPastTheInlineLimit) {
-  test::temp_dir dir;
-  const auto path = dir / "state.db";
-  auto writer = open_writer(path);
-  wal_checkpointer checkpointer(writer.get(), path,
+TEST_F(WalCheckpointer, TheWriterCheckpointsItselfPastTheInlineLimit) {
+  wal_checkpointer checkpointer(writer_.get(), path_,
                                 {.background_frames = 100000, .inline_frames = 100});
-  insert_rows(writer.get(), 0, 1000);
+  insert_rows(writer_.get(), 0, 1000);
   checkpointer.wait_idle();
   const auto s = checkpointer.snapshot();
   EXPECT_EQ(s.inline_checkpoints, 1u);
@@ -107,28 +106,23 @@ int wal_frames(sqlite3* db) {
   return log_frames;
 }
 
-TEST(WalCheckpointer, AfterItIsGoneSqlitesOwnAutoCheckpointIsBack) {
-  test::temp_dir dir;
-  const auto path = dir / "state.db";
-  auto writer = open_writer(path);
+TEST_F(WalCheckpointer, AfterItIsGoneSqlitesOwnAutoCheckpointIsBack) {
   {
-    wal_checkpointer checkpointer(writer.get(), path,
+    wal_checkpointer checkpointer(writer_.get(), path_,
                                   {.background_frames = 100000, .inline_frames = 1000000});
-    insert_rows(writer.get(), 0, 5000);  // some 1300 frames, left in the WAL
+    insert_rows(writer_.get(), 0, 5000);  // thousands of frames, left in the WAL
     checkpointer.wait_idle();
     EXPECT_EQ(checkpointer.snapshot().checkpoints, 0u);
   }
   // SQLite's own hook, at its default 1000 frames, checkpoints the next commit, so the one after it
   // starts the WAL over: a handful of frames, not thousands.
-  insert_rows(writer.get(), 5000, 10);
-  insert_rows(writer.get(), 5010, 1);
-  EXPECT_LT(wal_frames(writer.get()), 10);
+  insert_rows(writer_.get(), 5000, 10);
+  insert_rows(writer_.get(), 5010, 1);
+  EXPECT_LT(wal_frames(writer_.get()), 10);
 }
 
-TEST(WalCheckpointer, AFileThatCannotBeOpenedIsAnError) {
-  test::temp_dir dir;
-  auto writer = open_writer(dir / "state.db");
-  EXPECT_THROW(wal_checkpointer(writer.get(), dir / "missing" / "state.db"), error);
+TEST_F(WalCheckpointer, AFileThatCannotBeOpenedIsAnError) {
+  EXPECT_THROW(wal_checkpointer(writer_.get(), dir_ / "missing" / "state.db"), error);
 }
 
 }  // namespace
