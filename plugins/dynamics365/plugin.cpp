@@ -1,4 +1,6 @@
 // Entry point of the dynamics365 plugin: declares the plugin and lists its components.
+#include "activity_sink.hpp"
+#include "activity_sink_config.hpp"
 #include "table_source.hpp"
 #include "table_source_config.hpp"
 
@@ -15,6 +17,11 @@ void components(std::vector<switchboard::sdk::component_descriptor>& out) {
       "Reads a Dataverse table with change tracking: every row first, then only changes and "
       "deletions",
       d365::table_source_schema(), &d365::make_table_source));
+  out.push_back(switchboard::sdk::sink_component(
+      "dynamics365.activities",
+      "Writes Adobe Campaign email events (send, open, click, bounce) as activities on the "
+      "contact's timeline, in $batch change sets, upserted by event id",
+      d365::activity_sink_schema(), &d365::make_activity_sink));
 }
 
 }  // namespace

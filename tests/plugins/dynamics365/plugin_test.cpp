@@ -18,7 +18,9 @@ TEST(Dynamics365Plugin, LoadsThroughTheRealLoaderNextToOtherPlugins) {
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->plugin->id, "dynamics365");
   EXPECT_EQ(found->plugin->version, "1.0.0");
-  EXPECT_EQ(found->plugin->components.size(), 1u);
+  std::vector<std::string> components;
+  for (const auto& c : found->plugin->components) components.push_back(c.id);
+  EXPECT_THAT(components, UnorderedElementsAre("dynamics365.table", "dynamics365.activities"));
   EXPECT_EQ(found->descriptor->kind, sdk::component_kind::source);
   EXPECT_TRUE(found->descriptor->make_source);
   std::vector<std::string> names;
