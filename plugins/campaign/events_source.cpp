@@ -3,6 +3,7 @@
 #include "events_source.hpp"
 
 #include "campaign_api.hpp"
+#include "resource_config.hpp"
 #include "mapping/mapping_detail.hpp"
 
 #include <fmt/format.h>
@@ -330,11 +331,7 @@ sdk::config_schema events_schema() {
        .type = option_type::string,
        .description = "x-ims-org-id: the IMS organization, \"<id>@AdobeOrg\"",
        .required = true},
-      {.name = "connection",
-       .type = option_type::string,
-       .description = "Tenant connection whose auth (ims_oauth or ims_jwt) gives the IMS "
-                      "access token",
-       .default_value = "campaign"},
+      ims_connection_option(),
       {.name = "event_types",
        .type = option_type::string_list,
        .description = "Event types to hand out (send, open, click, bounce); the others are read "

@@ -5,6 +5,14 @@
 
 namespace switchboard::campaign {
 
+sdk::option_def ims_connection_option() {
+  return {.name = "connection",
+          .type = sdk::option_type::string,
+          .description = "Tenant connection whose auth (ims_oauth or ims_jwt) gives the IMS "
+                         "access token",
+          .default_value = "campaign"};
+}
+
 sdk::config_schema resource_schema() {
   using sdk::option_type;
   return {
@@ -18,11 +26,7 @@ sdk::config_schema resource_schema() {
        .description = "X-Api-Key sent with every request: the client id (API key) of the "
                       "Adobe I/O project",
        .required = true},
-      {.name = "connection",
-       .type = option_type::string,
-       .description = "Tenant connection whose auth (ims_oauth or ims_jwt) gives the IMS "
-                      "access token",
-       .default_value = "campaign"},
+      ims_connection_option(),
       {.name = "mapping",
        .type = option_type::object,
        .description = "The table mapping (source table and key, target resource and key, "

@@ -29,6 +29,10 @@ struct resource_settings {
   std::chrono::milliseconds timeout{30000};
 };
 
+/// The "connection" option of the campaign components: the tenant connection whose IMS auth
+/// gives the access token (default "campaign").
+sdk::option_def ims_connection_option();
+
 /// The options campaign.resource takes.
 sdk::config_schema resource_schema();
 
