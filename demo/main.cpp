@@ -1,10 +1,13 @@
-// switchboard-demo: starts the sandbox (Dataverse, Entra ID, Campaign, IMS emulators over HTTPS),
-// seeds contacts and two linked custom tables, runs the ingress routes of config/templates with
-// the real switchboard binary to completion, checks Campaign field by field, then applies
-// changes and deletes in Dynamics and shows them arrive, and finally that a run without changes
-// writes nothing.
+// switchboard-demo: starts the sandbox (Dataverse, Entra ID, Campaign, IMS, I/O Events emulators
+// over HTTPS), seeds contacts and two linked custom tables, runs the ingress routes of
+// config/templates with the real switchboard binary to completion, checks Campaign field by
+// field, then applies changes and deletes in Dynamics and shows them arrive, shows that a run
+// without changes writes nothing, and finally sends an email delivery in Campaign and shows its
+// events arrive as activities on the contacts' timelines.
 #include "sandbox/campaign/campaign_emulator.hpp"
 #include "sandbox/dataverse/dataverse_emulator.hpp"
+#include "sandbox/events/events_emulator.hpp"
+#include "sandbox/events_schema.hpp"
 #include "sandbox/ingress_check.hpp"
 #include "sandbox/ingress_schema.hpp"
 #include "sandbox/sandbox.hpp"
@@ -29,11 +32,33 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 namespace sb = switchboard::sandbox;
 
-/// The tenant of the demo, composed from the templates; routes poll every second.
+/// The tenant of the demo, composed from the templates (the ingress routes and the email events
+/// route); routes poll every second.
 json::object demo_tenant(const fs::path& templates) {
   auto tenant = sb::template_tenant(templates, "demo");
-  for (auto& r : tenant["routes"].as_array()) r.as_object()["poll_interval"] = "1s";
+  auto& routes = tenant["routes"].as_array();
+  routes.push_back(sb::email_events_route(templates));
+  for (auto& r : routes) r.as_object()["poll_interval"] = "1s";
   return tenant;
+}
+
+/// Sends a delivery of campaign OP42 to the first `count` profiles Campaign holds (their
+/// externalId is the contact id): every send, and opens, clicks and hard bounces among them.
+json::object send_delivery(sb::sandbox& box, std::size_t count, std::uint64_t seed) {
+  json::array profiles;
+  for (const auto& p : box.emulator_as<sb::campaign_emulator>("campaign").records("profile")) {
+    if (profiles.size() == count) break;
+    const auto& o = p.as_object();
+    profiles.push_back(json::object{{"PKey", o.at("PKey")}, {"externalId", o.at("externalId")}});
+  }
+  return box.emulator_as<sb::events_emulator>("events").send_delivery(
+      json::object{{"campaign", json::object{{"id", "OP42"}, {"name", "Loyalty"}}},
+                   {"delivery", json::object{{"id", "DM7"}, {"name", "Spring newsletter"}}},
+                   {"profiles", std::move(profiles)},
+                   {"opens", 0.5},
+                   {"clicks", 0.2},
+                   {"bounces", 0.05},
+                   {"seed", seed}});
 }
 
 /// Runs `switchboard run CONFIG --once` and returns its exit code; its output goes to ours.
@@ -158,7 +183,8 @@ change_summary apply_changes(sb::sandbox& box, const sb::ingress_rows& custom, s
 int main(int argc, char** argv) {
   CLI::App app{
       "switchboard-demo: Dynamics 365 -> Campaign ingress against the sandbox emulators: initial "
-      "load of contacts and two linked custom tables, then changes and deletes, then a no-op run",
+      "load of contacts and two linked custom tables, then changes and deletes, then a no-op run; "
+      "then Campaign email events -> Dynamics 365 timeline activities",
       "switchboard-demo"};
   std::size_t contacts = 5000, vehicles = 1000, visits = 2;
   std::uint64_t seed = 7;
@@ -191,6 +217,7 @@ int main(int argc, char** argv) {
     for (const auto& [name, value] : sb::template_environment(box)) {
       ::setenv(name.c_str(), value.c_str(), 1);
     }
+    sb::define_email_activity_tables(box);
     auto& dv = box.emulator_as<sb::dataverse_emulator>("dataverse");
     sb::ingress_rows custom;
     for (const auto& v : dv.rows("new_vehicle")) {
@@ -244,9 +271,39 @@ int main(int argc, char** argv) {
         writes);
     ok = ok && code == 0 && writes == 0;
 
+    std::cout << "\n== 4. an email delivery in Campaign, then switchboard run --once\n";
+    const auto sent = send_delivery(box, 1000, seed);
+    box.emulator_as<sb::events_emulator>("events").set_redelivery(0.1, seed);
+    std::cout << fmt::format(
+        "  delivery DM7 to 1000 profiles: {} events in the journal ({} sends, {} opens, {} "
+        "clicks, {} bounces); the journal redelivers 10% of what is read\n",
+        sent.at("events").to_number<std::uint64_t>(), sent.at("sends").to_number<std::uint64_t>(),
+        sent.at("opens").to_number<std::uint64_t>(), sent.at("clicks").to_number<std::uint64_t>(),
+        sent.at("bounces").to_number<std::uint64_t>());
+    box.service("dataverse").faults().reset_counts();
+    started = std::chrono::steady_clock::now();
+    code = run_host(binary, config);
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    auto activities = sb::check_email_activities(box);
+    std::cout << fmt::format(
+        "  host exit code {}, {:.2f} s; Dataverse requests: {} ($batch {})\n"
+        "  activities on the contacts' timelines: {} send, {} open, {} click, {} bounce\n",
+        code, seconds,
+        box.service("dataverse").faults().counts().at("total").to_number<std::uint64_t>(),
+        box.service("dataverse").faults().count("POST $batch"), activities.by_type["send"],
+        activities.by_type["open"], activities.by_type["click"], activities.by_type["bounce"]);
+    if (activities.ok()) {
+      std::cout << fmt::format("  check: each of the {} distinct events is one activity\n",
+                               activities.events);
+    } else {
+      std::cout << fmt::format("  check: {} problem(s), first:\n", activities.problems);
+      for (const auto& p : activities.examples) std::cout << "    " << p << "\n";
+    }
+    ok = ok && code == 0 && activities.ok() && activities.events > 0;
+
     std::cout << fmt::format(
         "\n{}\n", ok ? "demo ok: Campaign matches Dynamics after the initial "
-                       "load and after the changes"
+                       "load and after the changes, and every email event is one activity"
                      : "demo FAILED (see above and " + (work / "host.log").string() + ")");
     return ok ? 0 : 1;
   } catch (const std::exception& e) {

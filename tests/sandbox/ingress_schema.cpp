@@ -154,10 +154,12 @@ std::vector<std::pair<std::string, std::string>> template_environment(const sand
           {"CAMPAIGN_URL", sb.url("campaign") + "/" + c.campaign_organization},
           {"IMS_URL", sb.url("ims")},
           {"IMS_CLIENT_ID", c.ims_client_id},
-          {"IMS_CLIENT_SECRET", c.ims_client_secret}};
+          {"IMS_CLIENT_SECRET", c.ims_client_secret},
+          {"IMS_ORG_ID", c.ims_org_id},
+          {"IO_EVENTS_JOURNAL_URL", sb.url("events") + "/events/organizations/" +
+                                        c.events_organization + "/integrations/" +
+                                        c.events_integration + "/" + c.events_registration}};
 }
-
-namespace {
 
 json::value read_template(const std::filesystem::path& file) {
   std::ifstream in(file);
@@ -172,8 +174,6 @@ json::value read_template(const std::filesystem::path& file) {
   if (ec) throw std::runtime_error("template " + file.string() + ": " + ec.message());
   return value;
 }
-
-}  // namespace
 
 json::object template_tenant(const std::filesystem::path& dir, const std::string& id) {
   json::array routes;

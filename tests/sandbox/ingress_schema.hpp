@@ -41,10 +41,10 @@ struct ingress_rows {
 ingress_rows seed_ingress_rows(sandbox& sb, std::size_t vehicles, std::size_t visits_per_vehicle,
                                std::uint64_t seed);
 
-/// The environment variables the connection template (config/templates/
-/// connections-dynamics-campaign.json) reads, pointing at this sandbox: D365_URL,
-/// ENTRA_AUTHORITY, ENTRA_TENANT, ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET, CAMPAIGN_URL, IMS_URL,
-/// IMS_CLIENT_ID, IMS_CLIENT_SECRET.
+/// The environment variables the templates (config/templates/connections-dynamics-campaign.json,
+/// email-events.json) read, pointing at this sandbox: D365_URL, ENTRA_AUTHORITY, ENTRA_TENANT,
+/// ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET, CAMPAIGN_URL, IMS_URL, IMS_CLIENT_ID,
+/// IMS_CLIENT_SECRET, IMS_ORG_ID, IO_EVENTS_JOURNAL_URL.
 std::vector<std::pair<std::string, std::string>> template_environment(const sandbox& sb);
 
 /// A tenant as an admin composes it from the templates in `dir`: the connections of
@@ -52,5 +52,9 @@ std::vector<std::pair<std::string, std::string>> template_environment(const sand
 /// custom-entity-with-links.json; plugins dynamics365, campaign and custom-entity. Throws
 /// std::runtime_error when a template cannot be read or parsed.
 boost::json::object template_tenant(const std::filesystem::path& dir, const std::string& id);
+
+/// A template file: JSON with comments and trailing commas allowed. Throws std::runtime_error
+/// when it cannot be read or parsed.
+boost::json::value read_template(const std::filesystem::path& file);
 
 }  // namespace switchboard::sandbox
