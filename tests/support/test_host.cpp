@@ -78,4 +78,19 @@ std::vector<host::route_outcome> test_host::run_once(const host::route_filter& f
   return outcomes;
 }
 
+std::filesystem::path write_binary_host_config(const std::filesystem::path& dir,
+                                               const boost::json::object& tenant,
+                                               const std::filesystem::path& ca_file) {
+  namespace json = boost::json;
+  const json::object host{
+      {"state", (dir / "state.db").string()},
+      {"plugin_dirs", json::array{SWITCHBOARD_TEST_PLUGIN_DIR}},
+      {"http", json::object{{"ca_file", ca_file.string()}}},
+      {"log",
+       json::object{{"format", "human"}, {"level", "info"}, {"file", (dir / "host.log").string()}}},
+      {"tenants", json::array{tenant}}};
+  write_file(dir / "host.json", json::serialize(host));
+  return dir / "host.json";
+}
+
 }  // namespace switchboard::test

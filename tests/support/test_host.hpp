@@ -12,6 +12,8 @@
 #include "switchboard/host/state_store.hpp"
 #include "switchboard/host/stop_control.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <memory>
 #include <set>
 #include <string>
@@ -23,6 +25,12 @@ std::string mock_key(std::uint64_t index);
 
 /// Keys of a JSONL file written by mock.sink, in file order (duplicates kept).
 std::vector<std::string> jsonl_keys(const std::filesystem::path& file);
+
+/// Writes `dir`/host.json for the real switchboard binary: state.db and host.log in `dir`, the
+/// test plugin directory, `ca_file` trusted, the one tenant given. Returns its path.
+std::filesystem::path write_binary_host_config(const std::filesystem::path& dir,
+                                               const boost::json::object& tenant,
+                                               const std::filesystem::path& ca_file);
 
 class test_host {
  public:

@@ -181,24 +181,16 @@ TEST_F(EmailEvents, KillDashNineMidStreamThenRestartStillGivesOneActivityEach) {
   auto& route = tenant_["routes"].as_array()[0].as_object();
   route["batch_size"] = 100;
   temp_dir dir;
-  json::object host{
-      {"state", (dir / "state.db").string()},
-      {"plugin_dirs", json::array{SWITCHBOARD_TEST_PLUGIN_DIR}},
-      {"http", json::object{{"ca_file", box_->ca_file().string()}}},
-      {"log",
-       json::object{{"format", "human"}, {"level", "info"}, {"file", (dir / "host.log").string()}}},
-      {"tenants", json::array{tenant_}}};
-  write_file(dir / "host.json", json::serialize(host));
+  const auto config = write_binary_host_config(dir.path(), tenant_, box_->ca_file());
   const auto total = journal().size();
   {
-    child_process run({SWITCHBOARD_TEST_BINARY, "run", (dir / "host.json").string(), "--once"});
+    child_process run({SWITCHBOARD_TEST_BINARY, "run", config.string(), "--once"});
     ASSERT_TRUE(wait_until([&] { return activity_rows() >= total / 3; }, std::chrono::seconds(60)));
     run.signal(SIGKILL);
     EXPECT_EQ(run.wait().term_signal, SIGKILL);
   }
   EXPECT_LT(activity_rows(), total);
-  const auto restarted =
-      run_process({SWITCHBOARD_TEST_BINARY, "run", (dir / "host.json").string(), "--once"});
+  const auto restarted = run_process({SWITCHBOARD_TEST_BINARY, "run", config.string(), "--once"});
   ASSERT_EQ(restarted.exit_code, 0)
       << restarted.out << restarted.err << read_file(dir / "host.log");
   expect_one_activity_per_event({"send", "open", "click", "bounce"});

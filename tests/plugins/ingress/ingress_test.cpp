@@ -362,16 +362,9 @@ TEST_F(Ingress, KillDashNineDuringTheInitialLoadThenRestartLeavesNoDuplicates) {
   start(6000);
   // The real executable, killed while it writes profiles.
   temp_dir dir;
-  json::object host{
-      {"state", (dir / "state.db").string()},
-      {"plugin_dirs", json::array{SWITCHBOARD_TEST_PLUGIN_DIR}},
-      {"http", json::object{{"ca_file", box_->ca_file().string()}}},
-      {"log",
-       json::object{{"format", "human"}, {"level", "info"}, {"file", (dir / "host.log").string()}}},
-      {"tenants", json::array{tenant_}}};
-  write_file(dir / "host.json", json::serialize(host));
+  const auto config = write_binary_host_config(dir.path(), tenant_, box_->ca_file());
   {
-    child_process run({SWITCHBOARD_TEST_BINARY, "run", (dir / "host.json").string(), "--once"});
+    child_process run({SWITCHBOARD_TEST_BINARY, "run", config.string(), "--once"});
     ASSERT_TRUE(wait_until([&] { return campaign().records("profile").size() >= 1500; },
                            std::chrono::seconds(60)));
     run.signal(SIGKILL);
@@ -379,8 +372,7 @@ TEST_F(Ingress, KillDashNineDuringTheInitialLoadThenRestartLeavesNoDuplicates) {
     EXPECT_EQ(killed.term_signal, SIGKILL);
   }
   EXPECT_LT(campaign().records("profile").size(), 6000U);
-  const auto restarted =
-      run_process({SWITCHBOARD_TEST_BINARY, "run", (dir / "host.json").string(), "--once"});
+  const auto restarted = run_process({SWITCHBOARD_TEST_BINARY, "run", config.string(), "--once"});
   EXPECT_EQ(restarted.exit_code, 0) << restarted.out << restarted.err;
   const auto check = sbx::check_ingress(*box_, false);
   EXPECT_TRUE(check.ok()) << describe(check);  // duplicates would be reported
