@@ -322,6 +322,14 @@ void route_runner::read_stage(route_instance& instance, pipeline& pipe) {
     const auto step = handle(st, "read");
     if (step == next_step::stop) return;
     if (step != next_step::proceed) continue;
+    if (next.batch.records.size() > bp_.route->batch_size) {
+      // The batch size bounds memory and what one commit covers: a source may give fewer.
+      fail(fmt::format("source {} returned {} records to a read that asked for at most {}",
+                       bp_.source.config->component, next.batch.records.size(),
+                       bp_.route->batch_size),
+           stop_level::stop);
+      return;
+    }
     failures = 0;
     resync_pending = false;
     counts_.read += next.batch.records.size();
