@@ -3,8 +3,8 @@
 #include "events_source.hpp"
 
 #include "campaign_api.hpp"
-#include "resource_config.hpp"
 #include "mapping/mapping_detail.hpp"
+#include "resource_config.hpp"
 
 #include <fmt/format.h>
 #include <boost/json/parse.hpp>
@@ -91,6 +91,7 @@ class events_source final : public sdk::source {
         tokens_(tokens) {}
 
   sdk::status open(const sdk::cursor& from) override {
+    pending_.clear();
     link_ = from.token.empty() ? start_link() : from.token;
     if (!link_.starts_with('/')) {
       return sdk::status::permanent(
@@ -99,8 +100,28 @@ class events_source final : public sdk::source {
     return sdk::status::ok();
   }
 
-  sdk::status read(sdk::batch& out, std::size_t) override {
+  sdk::status read(sdk::batch& out, std::size_t max_records) override {
     out.next = {link_};
+    if (pending_.empty()) {
+      auto st = fetch_page(out);
+      if (!st || out.caught_up) return st;
+    }
+    // A page larger than the host's batch is handed out over several reads; until its last
+    // event is out the cursor stays on the page (a restart reads it again, and the id map drops
+    // what was committed).
+    while (!pending_.empty() && out.records.size() < std::max<std::size_t>(max_records, 1)) {
+      out.records.push_back(std::move(pending_.front()));
+      pending_.pop_front();
+    }
+    if (pending_.empty()) link_ = std::move(page_next_);
+    out.next = {link_};
+    return sdk::status::ok();
+  }
+
+ private:
+  /// Reads the page at link_ into pending_ and its next link into page_next_, or finds the end
+  /// of the journal (out.caught_up, out.next).
+  sdk::status fetch_page(sdk::batch& out) {
     auto exchange = get(link_);
     if (exchange.result && exchange.response.status_code == 410) {
       // An event stream has nothing to sweep after a restart (a host resync would remove
@@ -159,15 +180,11 @@ class events_source final : public sdk::source {
     }
     if (!next.starts_with('/')) return malformed("the next link is not a path: " + next);
     std::size_t index = 0;
-    for (const auto& entry : events->get_array()) {
-      take(entry, index++, out);
-    }
-    link_ = next;
-    out.next = {next};
+    for (const auto& entry : events->get_array()) take(entry, index++);
+    page_next_ = std::move(next);
     return sdk::status::ok();
   }
 
- private:
   sdk::http_exchange get(const std::string& link) {
     return http_.send(make_request(origin_ + link));
   }
@@ -194,8 +211,8 @@ class events_source final : public sdk::source {
     ctx_.log().warn(message);
   }
 
-  /// One journal entry: a record, or a logged reason why not.
-  void take(const json::value& entry, std::size_t index, sdk::batch& out) {
+  /// One journal entry: a pending record, or a logged reason why not.
+  void take(const json::value& entry, std::size_t index) {
     const auto* e = entry.if_object();
     const auto* event = e != nullptr ? e->if_contains("event") : nullptr;
     const auto* position = e != nullptr ? e->if_contains("position") : nullptr;
@@ -231,7 +248,7 @@ class events_source final : public sdk::source {
     }
     remember(rec->key);
     ctx_.metrics().add("campaign_events_read_total", 1);
-    out.records.push_back(std::move(*rec));
+    pending_.push_back(std::move(*rec));
   }
 
   void remember(const std::string& id) {
@@ -248,7 +265,9 @@ class events_source final : public sdk::source {
   sdk::context& ctx_;
   sdk::http_client& http_;
   sdk::token_provider& tokens_;
-  std::string link_;
+  std::string link_;  ///< the page being read (the cursor while it has pending events)
+  std::deque<sdk::record> pending_;  ///< events of that page not handed out yet
+  std::string page_next_;            ///< the page after it
   std::unordered_set<std::string> remembered_;
   std::deque<std::string> order_;
 };

@@ -34,8 +34,8 @@ class CampaignEvents : public ::testing::Test {
   }
 
   /// Route "events": campaign.events (with `source_extra` options) → mock.sink appending to a
-  /// JSONL file.
-  void configure(const std::string& source_extra = "") {
+  /// JSONL file; `route_extra` adds route keys.
+  void configure(const std::string& source_extra = "", const std::string& route_extra = "") {
     const auto& c = sandbox_.credentials();
     host_.configure_tenant(
         fmt::format(
@@ -46,9 +46,9 @@ class CampaignEvents : public ::testing::Test {
     "source": {{"component": "campaign.events", "config": {{"journal_url": "{}",
       "api_key": "{}", "ims_org_id": "{}", "connection": "acs", "limit": 50{}}}}},
     "sink": {{"component": "mock.sink", "config": {{"mode": "jsonl", "path": "{}"}}}},
-    "error_policy": {{"max_attempts": 6, "initial_backoff": "10ms", "max_backoff": "100ms"}}}}]}})",
+    "error_policy": {{"max_attempts": 6, "initial_backoff": "10ms", "max_backoff": "100ms"}}{}}}]}})",
             sandbox_.url("ims"), c.ims_client_id, c.ims_client_secret, journal_url(),
-            c.ims_client_id, c.ims_org_id, source_extra, output().string()),
+            c.ims_client_id, c.ims_org_id, source_extra, output().string(), route_extra),
         fmt::format(R"("http": {{"ca_file": "{}"}})", sandbox_.ca_file().string()));
   }
 
@@ -159,6 +159,19 @@ TEST_F(CampaignEvents, ALaterRunHandsOutOnlyNewEventsAndDropsRedeliveriesOfOldOn
   EXPECT_EQ(got.size(), journal_events().size());
   EXPECT_GT(got.size(), first);
   for (const auto& [id, n] : times) EXPECT_EQ(n, 1) << id;
+}
+
+TEST_F(CampaignEvents, PagesLargerThanTheRoutesBatchAreHandedOutOverSeveralReads) {
+  send_delivery(120, "DM1");
+  events_.set_redelivery(0.1, 5);
+  configure("", R"(, "batch_size": 7)");  // journal pages of 50
+  const auto outcome = run();
+  ASSERT_EQ(outcome.status, host::run_status::succeeded) << outcome.message;
+  std::map<std::string, int> times;
+  EXPECT_EQ(received(&times).size(), journal_events().size());
+  for (const auto& [id, n] : times) EXPECT_EQ(n, 1) << id;
+  // Nothing read twice: the pages of 50 went out seven events per read.
+  EXPECT_EQ(outcome.counts.read, journal_events().size());
 }
 
 TEST_F(CampaignEvents, DisabledTypesAndSoftBouncesStayOut) {
