@@ -8,8 +8,9 @@ namespace switchboard::campaign {
 sdk::option_def ims_connection_option() {
   return {.name = "connection",
           .type = sdk::option_type::string,
-          .description = "Tenant connection whose auth (ims_oauth or ims_jwt) gives the IMS "
-                         "access token",
+          .description =
+              "Tenant connection whose auth (ims_oauth or ims_jwt) gives the IMS "
+              "access token",
           .default_value = "campaign"};
 }
 

@@ -144,7 +144,7 @@ class activity_sink final : public sdk::sink {
         ctx_(ctx) {}
 
   void write(std::span<const sdk::record> records, std::span<sdk::write_result> results) override {
-    std::vector<activity_write> todo;
+    std::vector<activity_write> unsent;
     for (std::size_t i = 0; i < records.size(); ++i) {
       const auto& rec = records[i];
       auto& result = results[i];
@@ -157,13 +157,13 @@ class activity_sink final : public sdk::sink {
         continue;
       }
       auto write = make_write(rec, i, result);
-      if (write) todo.push_back(std::move(*write));
+      if (write) unsent.push_back(std::move(*write));
     }
     std::size_t written = 0;
-    for (int round = 1; round <= max_rounds && !todo.empty() && !ctx_.stop_requested(); ++round) {
-      todo = send_round(todo, results, written);
+    for (int round = 1; round <= max_rounds && !unsent.empty() && !ctx_.stop_requested(); ++round) {
+      unsent = send_round(unsent, results, written);
     }
-    for (const auto& w : todo) {
+    for (const auto& w : unsent) {
       results[w.index] = retryable(results[w.index].reason.empty()
                                        ? fmt::format("{}: event {} was not sent before the host "
                                                      "stopped",
@@ -237,22 +237,22 @@ class activity_sink final : public sdk::sink {
     return w;
   }
 
-  /// Sends `todo` in $batch requests; fills the results of what is settled and returns the
+  /// Sends `unsent` in $batch requests; fills the results of what is settled and returns the
   /// writes to send again (their result holds why, in case no round is left).
-  std::vector<activity_write> send_round(std::vector<activity_write>& todo,
+  std::vector<activity_write> send_round(std::vector<activity_write>& unsent,
                                          std::span<sdk::write_result> results,
                                          std::size_t& written) {
     // Change sets of batch_size, packed into $batch requests of at most 1000 operations.
     std::vector<std::vector<std::vector<activity_write*>>> batches;
     std::size_t in_batch = max_batch_operations;
-    for (std::size_t i = 0; i < todo.size(); i += settings_.batch_size) {
-      const auto n = std::min(settings_.batch_size, todo.size() - i);
+    for (std::size_t i = 0; i < unsent.size(); i += settings_.batch_size) {
+      const auto n = std::min(settings_.batch_size, unsent.size() - i);
       if (in_batch + n > max_batch_operations) {
         batches.emplace_back();
         in_batch = 0;
       }
       auto& set = batches.back().emplace_back();
-      for (std::size_t k = i; k < i + n; ++k) set.push_back(&todo[k]);
+      for (std::size_t k = i; k < i + n; ++k) set.push_back(&unsent[k]);
       in_batch += n;
     }
     std::vector<sdk::http_request> requests;
