@@ -117,7 +117,7 @@ TEST(Cli, PluginsListReportsRefusedPluginsWithExitCode3) {
   const auto r = switchboard({"plugins", "list", "--plugin-dir", dir.path().string()});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_THAT(r.err,
-              HasSubstr("built for SDK ABI version 999, but this host speaks SDK ABI version 1"));
+              HasSubstr("built for SDK ABI version 999, but this host speaks SDK ABI version 2"));
 }
 
 TEST(Cli, RunOnceThenRoutesStatus) {

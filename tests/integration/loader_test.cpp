@@ -55,7 +55,7 @@ TEST(Loader, RefusesAnotherSdkAbiBeforeRunningAnyOfItsCode) {
   const auto error = registry.load_file(fixture("abi_mismatch"));
   ASSERT_TRUE(error.has_value());
   EXPECT_THAT(error->message, HasSubstr("built for SDK ABI version 999"));
-  EXPECT_THAT(error->message, HasSubstr("this host speaks SDK ABI version 1"));
+  EXPECT_THAT(error->message, HasSubstr("this host speaks SDK ABI version 2"));
   EXPECT_THAT(error->message, HasSubstr("switchboard_fixture_abi_mismatch.so"));
   EXPECT_FALSE(fs::exists(marker.file)) << read_file(marker.file);
   EXPECT_FALSE(registry.find_plugin("fixture_abi"));
@@ -162,6 +162,7 @@ TEST(Loader, KeepsTheLibraryLoadedWhileAnObjectFromItLives) {
       sdk::metrics_recorder& metrics() noexcept override { return metrics_; }
       sdk::clock_service& clock() noexcept override { std::abort(); }
       sdk::kv_state& state() noexcept override { std::abort(); }
+      sdk::kv_state& tenant_state() noexcept override { std::abort(); }
       sdk::id_map& ids() noexcept override { std::abort(); }
       sdk::http_client* http() noexcept override { return nullptr; }
       sdk::token_provider* tokens(std::string_view) noexcept override { return nullptr; }

@@ -127,6 +127,8 @@ route_context::route_context(const context_services& services, route_key route,
       metrics_(services.metrics.make_recorder({route_.tenant, route_.route, component_})),
       clock_(std::make_unique<clock_impl>(stop, level)),
       kv_(std::make_unique<kv_impl>(services.state, route_)),
+      tenant_key_{route_.tenant, std::string()},
+      tenant_kv_(std::make_unique<kv_impl>(services.state, tenant_key_)),
       ids_(std::make_unique<ids_impl>(services.state, route_)),
       state_(services.state),
       tenant_(tenant),
@@ -136,6 +138,7 @@ route_context::~route_context() = default;
 
 sdk::clock_service& route_context::clock() noexcept { return *clock_; }
 sdk::kv_state& route_context::state() noexcept { return *kv_; }
+sdk::kv_state& route_context::tenant_state() noexcept { return *tenant_kv_; }
 sdk::id_map& route_context::ids() noexcept { return *ids_; }
 
 void route_context::prefetch_ids(std::span<const sdk::record> records) { ids_->prefetch(records); }

@@ -47,6 +47,7 @@ class route_context final : public sdk::context {
   sdk::metrics_recorder& metrics() noexcept override { return *metrics_; }
   sdk::clock_service& clock() noexcept override;
   sdk::kv_state& state() noexcept override;
+  sdk::kv_state& tenant_state() noexcept override;
   sdk::id_map& ids() noexcept override;
   sdk::http_client* http() noexcept override { return http_; }
   sdk::token_provider* tokens(std::string_view connection) noexcept override {
@@ -78,6 +79,8 @@ class route_context final : public sdk::context {
   std::unique_ptr<sdk::metrics_recorder> metrics_;
   std::unique_ptr<clock_impl> clock_;
   std::unique_ptr<kv_impl> kv_;
+  route_key tenant_key_;  ///< the tenant with an empty route: no route id is empty
+  std::unique_ptr<kv_impl> tenant_kv_;
   std::unique_ptr<ids_impl> ids_;
   state_store& state_;
   const tenant_config* tenant_;

@@ -98,6 +98,10 @@ class context {
   virtual metrics_recorder& metrics() noexcept = 0;
   virtual clock_service& clock() noexcept = 0;
   virtual kv_state& state() noexcept = 0;
+  /// Durable key-value state shared by every route of the tenant, for bookkeeping that spans
+  /// routes (e.g. what the host wrote to a system, seen again by the route reading it back).
+  /// Prefix keys with the plugin id.
+  virtual kv_state& tenant_state() noexcept = 0;
   virtual id_map& ids() noexcept = 0;
   /// The host's HTTP client, or nullptr when this host offers none.
   virtual http_client* http() noexcept = 0;

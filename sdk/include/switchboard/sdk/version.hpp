@@ -5,7 +5,7 @@
 
 /// The SDK ABI number. A host loads only plugins whose descriptor carries the same number.
 /// It changes whenever a type or interface that crosses the plugin boundary changes.
-#define SWITCHBOARD_SDK_ABI_VERSION 1
+#define SWITCHBOARD_SDK_ABI_VERSION 2
 
 namespace switchboard::sdk {
 
