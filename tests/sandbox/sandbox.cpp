@@ -48,7 +48,14 @@ sandbox::sandbox(sandbox_options options)
   identity_.write_ca(ca_file_);
   const auto& c = options_.credentials;
 
-  auto dataverse = std::make_unique<dataverse_emulator>(entra_tokens_);
+  const auto data_clock = [frozen = frozen_ms_] {
+    const auto ms = frozen->load();
+    return ms == 0 ? std::chrono::system_clock::now()
+                   : std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+  };
+  dataverse_options dataverse_settings;
+  dataverse_settings.clock = data_clock;
+  auto dataverse = std::make_unique<dataverse_emulator>(entra_tokens_, dataverse_settings);
   if (options_.seed_contacts > 0) dataverse->seed_contacts(options_.seed_contacts, options_.seed);
 
   entra_options entra;
@@ -68,6 +75,7 @@ sandbox::sandbox(sandbox_options options)
   campaign.organization = c.campaign_organization;
   campaign.ims_org_id = c.ims_org_id;
   campaign.api_keys = {c.ims_client_id};
+  campaign.clock = data_clock;
   auto campaign_service = std::make_unique<campaign_emulator>(ims_tokens_, std::move(campaign));
   if (options_.seed_profiles > 0)
     campaign_service->seed_profiles(options_.seed_profiles, options_.seed);
@@ -104,6 +112,13 @@ sandbox::sandbox(sandbox_options options)
       [this](const server_request& r) { return handle_control(service_index_, r); },
       server_options_for(options_, std::size(service_order)));
 }
+
+void sandbox::freeze_clock(std::chrono::system_clock::time_point at) {
+  frozen_ms_->store(
+      std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count());
+}
+
+void sandbox::release_clock() { frozen_ms_->store(0); }
 
 sandbox::~sandbox() {
   if (control_) control_->stop();

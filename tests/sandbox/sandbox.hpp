@@ -7,6 +7,9 @@
 
 #include <boost/json/object.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -72,6 +75,11 @@ class sandbox {
   T& emulator_as(std::string_view name) {
     return dynamic_cast<T&>(service(name).service());
   }
+  /// Stops the clock Dataverse and Campaign stamp changes with (modifiedon, lastModified and
+  /// per-attribute change times) at `at`, so a test can give each side's change a chosen time;
+  /// release_clock() lets it run with the system clock again.
+  void freeze_clock(std::chrono::system_clock::time_point at);
+  void release_clock();
   /// URLs, CA file and credentials as JSON (what switchboard-sandbox prints at start).
   boost::json::object describe() const;
 
@@ -79,6 +87,10 @@ class sandbox {
   sandbox_options options_;
   std::filesystem::path temp_dir_;
   std::filesystem::path ca_file_;
+  /// Milliseconds since the epoch the data clock is frozen at; 0: running. Shared with the
+  /// emulators' clock functions.
+  std::shared_ptr<std::atomic<std::int64_t>> frozen_ms_ =
+      std::make_shared<std::atomic<std::int64_t>>(0);
   tls_identity identity_;
   token_registry entra_tokens_;
   token_registry ims_tokens_;
