@@ -1,20 +1,15 @@
 // The opt-out conflict rule and echo detection.
 #include "consent.hpp"
 
-#include <fmt/chrono.h>
+#include "timestamps.hpp"
+
 #include <fmt/format.h>
 
 namespace switchboard::optout {
 namespace {
 
-std::string when(time_point t) {
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t - seconds).count();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, millis);
-}
-
 std::string shown(const side_value& side, bool echo) {
-  return fmt::format("{} (changed {}{})", side.value, when(side.changed_at),
+  return fmt::format("{} (changed {}{})", side.value, iso_millis(side.changed_at),
                      echo ? ", our own write" : "");
 }
 

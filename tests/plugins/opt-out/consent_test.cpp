@@ -1,6 +1,6 @@
 // The opt-out decision table: every mode, Dynamics newer, Campaign newer, equal times with each
 // combination of values, both changed, echoes of the host's own writes, and clock skew.
-#include "../../../plugins/opt-out/consent.cpp"
+#include "consent.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
