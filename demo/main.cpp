@@ -10,12 +10,15 @@
 #include "sandbox/events_schema.hpp"
 #include "sandbox/ingress_check.hpp"
 #include "sandbox/ingress_schema.hpp"
+#include "sandbox/jwt/support.hpp"
+#include "sandbox/optout_schema.hpp"
 #include "sandbox/sandbox.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,8 +26,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <random>
+#include <thread>
 
 namespace {
 
@@ -61,20 +66,118 @@ json::object send_delivery(sb::sandbox& box, std::size_t count, std::uint64_t se
                    {"seed", seed}});
 }
 
-/// Runs `switchboard run CONFIG --once` and returns its exit code; its output goes to ours.
-int run_host(const fs::path& binary, const fs::path& config) {
+/// Starts `switchboard run CONFIG [--once]`; its output goes to ours.
+pid_t start_host(const fs::path& binary, const fs::path& config, bool once) {
   std::cout << std::flush;
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     const std::string b = binary.string(), c = config.string();
-    ::execl(b.c_str(), b.c_str(), "run", c.c_str(), "--once", static_cast<char*>(nullptr));
+    if (once) {
+      ::execl(b.c_str(), b.c_str(), "run", c.c_str(), "--once", static_cast<char*>(nullptr));
+    } else {
+      ::execl(b.c_str(), b.c_str(), "run", c.c_str(), static_cast<char*>(nullptr));
+    }
     std::perror("exec switchboard");
     ::_exit(127);
   }
+  return pid;
+}
+
+int wait_host(pid_t pid) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/// Runs `switchboard run CONFIG --once` and returns its exit code.
+int run_host(const fs::path& binary, const fs::path& config) {
+  return wait_host(start_host(binary, config, true));
+}
+
+void write_host_config(const fs::path& file, const sb::sandbox& box, const json::object& tenant) {
+  json::object host{
+      {"state", "state.db"},
+      {"http", json::object{{"ca_file", box.ca_file().string()}}},
+      {"log", json::object{{"format", "human"}, {"level", "info"}, {"file", "host.log"}}},
+      {"tenants", json::array{tenant}}};
+  std::ofstream(file) << json::serialize(host) << "\n";
+}
+
+/// The bidirectional opt-out routes of the templates, at their 60 s polling; the export files
+/// come from a local folder.
+void add_opt_out_routes(json::object& tenant, const fs::path& templates, const fs::path& exports) {
+  auto& plugins = tenant["plugins"].as_array();
+  plugins.push_back("opt-out");
+  auto& routes = tenant["routes"].as_array();
+  for (auto& r : sb::opt_out_routes(templates, "bidirectional")) {
+    auto& route = r.as_object();
+    if (route.at("id") == "opt-out-exports") {
+      route["source"].as_object()["config"] =
+          json::object{{"location", "local"}, {"folder", exports.string()}};
+    }
+    routes.push_back(std::move(r));
+  }
+}
+
+/// Seconds until `done()` holds, checked every 50 ms (after each check, `checked` gets the
+/// seconds elapsed); a negative value after `limit`.
+template <class Done>
+double seconds_until(
+    Done done, std::chrono::seconds limit,
+    const std::function<void(double)>& checked = [](double) {}) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  for (;;) {
+    const bool ok = done();
+    checked(elapsed());
+    if (ok) return elapsed();
+    if (std::chrono::steady_clock::now() - start > limit) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+bool contact_flag(sb::dataverse_emulator& dv, const std::string& id, std::string_view column) {
+  for (const auto& row : dv.rows("contact")) {
+    const auto& r = row.as_object();
+    if (r.at("contactid").as_string() == id) {
+      const auto* v = r.if_contains(column);
+      return v != nullptr && v->is_bool() && v->as_bool();
+    }
+  }
+  return false;
+}
+
+bool profile_flag(sb::campaign_emulator& cp, const std::string& external_id,
+                  std::string_view attribute) {
+  for (const auto& p : cp.records("profile")) {
+    const auto& o = p.as_object();
+    if (o.at("externalId").as_string() == external_id) {
+      const auto* v = o.if_contains(attribute);
+      return v != nullptr && v->is_bool() && v->as_bool();
+    }
+  }
+  return false;
+}
+
+/// The contact ids of profiles with none of the opt-outs the demo toggles.
+std::vector<std::string> untouched_contacts(sb::sandbox& box, std::size_t count) {
+  auto& dv = box.emulator_as<sb::dataverse_emulator>("dataverse");
+  std::vector<std::string> out;
+  for (const auto& row : dv.rows("contact")) {
+    const auto& r = row.as_object();
+    bool clear = true;
+    for (const auto* c :
+         {"donotphone", "donotfax", "donotpostalmail", "donotemail", "donotsendmm"}) {
+      const auto* v = r.if_contains(c);
+      clear = clear && !(v != nullptr && v->is_bool() && v->as_bool());
+    }
+    if (clear) out.emplace_back(r.at("contactid").as_string());
+    if (out.size() == count) break;
+  }
+  return out;
 }
 
 std::string requests_summary(sb::sandbox& box) {
@@ -227,13 +330,9 @@ int main(int argc, char** argv) {
                              contacts, custom.vehicles.size(), custom.vehicles.size() * visits,
                              work.string());
 
-    json::object host{
-        {"state", "state.db"},
-        {"http", json::object{{"ca_file", box.ca_file().string()}}},
-        {"log", json::object{{"format", "human"}, {"level", "info"}, {"file", "host.log"}}},
-        {"tenants", json::array{demo_tenant(templates)}}};
+    auto tenant = demo_tenant(templates);
     const fs::path config = work / "host.json";
-    std::ofstream(config) << json::serialize(host) << "\n";
+    write_host_config(config, box, tenant);
 
     bool ok = true;
     std::cout << "\n== 1. initial load: switchboard run " << config.string() << " --once\n";
@@ -301,9 +400,98 @@ int main(int argc, char** argv) {
     }
     ok = ok && code == 0 && activities.ok() && activities.events > 0;
 
+    std::cout << "\n== 5. opt-out sync, both ways (opt-out-bidirectional.json), then "
+                 "switchboard run --once\n";
+    const fs::path exports = work / "exports";
+    fs::create_directories(exports);
+    add_opt_out_routes(tenant, templates, exports);
+    write_host_config(config, box, tenant);
+    box.service("dataverse").faults().reset_counts();
+    box.service("campaign").faults().reset_counts();
+    code = run_host(binary, config);
+    std::cout << fmt::format(
+        "  host exit code {}; initial reconciliation of every contact with its profile: {} "
+        "Campaign profile(s) and {} contact(s) written (opt-out wins where only one side had "
+        "it)\n",
+        code, box.service("campaign").faults().count("PATCH profile"),
+        box.service("dataverse").faults().count("PATCH contacts"));
+    ok = ok && code == 0;
+
+    std::cout << "\n== 6. switchboard run (continuously; opt-out routes poll every 60 s); "
+                 "opt-outs toggled on each side\n";
+    auto& campaign = box.emulator_as<sb::campaign_emulator>("campaign");
+    const auto people = untouched_contacts(box, 3);
+    const auto pkey_of = [&](const std::string& id) {
+      for (const auto& p : campaign.records("profile")) {
+        if (p.at("externalId").as_string() == id) return std::string(p.at("PKey").as_string());
+      }
+      throw std::runtime_error("no profile for contact " + id);
+    };
+    const auto phone_pkey = pkey_of(people.at(0));
+    // A person opts out of postal mail in Campaign; the Campaign workflow's export of changed
+    // opt-outs lists it (with a malformed line) in the export folder.
+    campaign.control("update_record", "POST",
+                     json::object{{"resource", "profile"},
+                                  {"pkey", pkey_of(people.at(2))},
+                                  {"fields", json::object{{"blackListPostalMail", true}}}});
+    std::ofstream(exports / "optout-export-1.csv")
+        << "externalId,attribute,value,changed\n"
+        << people.at(2) << ",blackListPostalMail,true,"
+        << sb::jwt::iso_millis(std::chrono::system_clock::now()) << "\n"
+        << people.at(2) << ",blackListPostalMail,maybe,2026-11-29T10:00:00.000Z\n";
+    const pid_t host_pid = start_host(binary, config, false);
+    const auto limit = std::chrono::seconds(90);
+    const double from_file =
+        seconds_until([&] { return contact_flag(dv, people.at(2), "donotpostalmail"); }, limit);
+    // Some time later, people change their minds: in Campaign, an opt-out of phone calls; in
+    // Dynamics, an opt-out of faxes. Each is read by its route's next poll.
+    std::this_thread::sleep_for(std::chrono::seconds(20));
+    campaign.control("update_record", "POST",
+                     json::object{{"resource", "profile"},
+                                  {"pkey", phone_pkey},
+                                  {"fields", json::object{{"blackListPhone", true}}}});
+    dv.upsert_rows("contact",
+                   json::array{json::object{{"contactid", people.at(1)}, {"donotfax", true}}});
+    // Both are watched together, every 50 ms.
+    double to_dynamics = -1, fax_seconds = -1;
+    seconds_until(
+        [&] {
+          if (to_dynamics < 0 && contact_flag(dv, people.at(0), "donotphone")) to_dynamics = 0;
+          if (fax_seconds < 0 && profile_flag(campaign, people.at(1), "blackListFax")) {
+            fax_seconds = 0;
+          }
+          return to_dynamics >= 0 && fax_seconds >= 0;
+        },
+        limit,
+        [&](double elapsed) {
+          if (to_dynamics == 0) to_dynamics = elapsed;
+          if (fax_seconds == 0) fax_seconds = elapsed;
+        });
+    ::kill(host_pid, SIGTERM);
+    code = wait_host(host_pid);
+    const auto latency = [](double s) {
+      return s < 0 ? std::string("not within 90 s") : fmt::format("{:.1f} s", s);
+    };
+    std::cout << fmt::format(
+        "  Campaign blackListPhone = true  -> Dynamics donotphone: {}\n"
+        "  Dynamics donotfax = true        -> Campaign blackListFax: {}\n"
+        "  export file (local folder)      -> Dynamics donotpostalmail: {}; file moved to "
+        "processed: {}; malformed line 3 dead-lettered: {}\n"
+        "  host exit code after SIGTERM {}\n",
+        latency(to_dynamics), latency(fax_seconds), latency(from_file),
+        fs::exists(exports / "processed" / "optout-export-1.csv") ? "yes" : "no",
+        count_lines_with(work / "host.log", "line 3") > 0 ? "yes" : "no", code);
+    const bool opt_out_ok = to_dynamics >= 0 && to_dynamics <= 60 && fax_seconds >= 0 &&
+                            fax_seconds <= 60 && from_file >= 0;
+    std::cout << fmt::format(
+        "  check: Campaign -> Dynamics latency {} one polling interval (60 s)\n",
+        opt_out_ok ? "within" : "NOT within");
+    ok = ok && opt_out_ok && code == 0;
+
     std::cout << fmt::format(
         "\n{}\n", ok ? "demo ok: Campaign matches Dynamics after the initial "
-                       "load and after the changes, and every email event is one activity"
+                       "load and after the changes, every email event is one activity, and "
+                       "opt-outs cross both ways within one polling interval"
                      : "demo FAILED (see above and " + (work / "host.log").string() + ")");
     return ok ? 0 : 1;
   } catch (const std::exception& e) {
