@@ -190,13 +190,8 @@ sdk::config_schema campaign_changes_schema() {
                       "initial load reconciles what exists) or \"oldest\" (every profile once)",
        .default_value = "latest",
        .allowed_values = {"latest", "oldest"}},
-      {.name = "timeout_ms",
-       .type = option_type::integer,
-       .description = "Deadline of one request, the HTTP client's retries included",
-       .default_value = 30000,
-       .minimum = 1000,
-       .maximum = 600000},
   };
+  schema.push_back(timeout_option());
   add_campaign_options(schema);
   return schema;
 }

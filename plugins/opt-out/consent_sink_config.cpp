@@ -59,12 +59,6 @@ sdk::config_schema consent_schema() {
        .default_value = 1000,
        .minimum = 0,
        .maximum = 600000},
-      {.name = "timeout_ms",
-       .type = option_type::integer,
-       .description = "Deadline of one request, the HTTP client's retries included",
-       .default_value = 30000,
-       .minimum = 1000,
-       .maximum = 600000},
       {.name = "concurrency",
        .type = option_type::integer,
        .description = "Campaign profile lookups in flight at once",
@@ -73,6 +67,7 @@ sdk::config_schema consent_schema() {
        .maximum = 64},
   };
   add_dataverse_options(schema);
+  schema.push_back(timeout_option());
   add_campaign_options(schema);
   return schema;
 }

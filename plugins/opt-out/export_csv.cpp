@@ -2,6 +2,9 @@
 // the others: every physical line is either a change or a malformed row with its reason.
 #include "export_csv.hpp"
 
+#include "services.hpp"
+#include "timestamps.hpp"
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -45,15 +48,6 @@ std::string shown(std::string_view value) {
 }
 
 /// Digits at text[pos, pos+n) as a number, or -1.
-int digits(std::string_view text, std::size_t pos, std::size_t n) {
-  if (pos + n > text.size()) return -1;
-  int value = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) {
-    if (text[i] < '0' || text[i] > '9') return -1;
-    value = value * 10 + (text[i] - '0');
-  }
-  return value;
-}
 
 enum class column : std::size_t { external_id, pkey, attribute, value, changed, count };
 constexpr std::array<std::string_view, static_cast<std::size_t>(column::count)> column_names{
@@ -150,78 +144,18 @@ bool parse_change(std::string_view line, const header_layout& h, char delimiter,
     why = fmt::format("column value is {}, not true, false, 1 or 0", shown(field(column::value)));
     return false;
   }
-  const auto changed = parse_export_time(field(column::changed));
+  const auto changed = parse_timestamp(field(column::changed));
   if (!changed) {
     why = fmt::format("column changed is {}, not a UTC timestamp such as 2026-11-29T10:00:00.000Z",
                       shown(field(column::changed)));
     return false;
   }
   change.changed = *changed;
-  change.changed_text = format_export_time(*changed);
+  change.changed_text = iso_millis(*changed);
   return true;
 }
 
 }  // namespace
-
-const std::vector<std::string_view>& export_attributes() {
-  static const std::vector<std::string_view> names{
-      "blackList",           "blackListEmail", "blackListMobile",           "blackListPhone",
-      "blackListPostalMail", "blackListFax",   "blackListPushnotification", "ccpaOptOut"};
-  return names;
-}
-
-std::optional<std::string_view> canonical_attribute(std::string_view name) noexcept {
-  std::string key;
-  for (const char c : name) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (key.starts_with("denylist")) key.replace(0, 8, "blacklist");
-  for (const auto attribute : export_attributes()) {
-    if (key == lower(attribute)) return attribute;
-  }
-  return std::nullopt;
-}
-
-std::optional<std::chrono::system_clock::time_point> parse_export_time(
-    std::string_view text) noexcept {
-  using namespace std::chrono;
-  // YYYY-MM-DD?HH:MM:SS[.f+]Z
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
-      (text[10] != 'T' && text[10] != ' ') || text[13] != ':' || text[16] != ':') {
-    return std::nullopt;
-  }
-  const int y = digits(text, 0, 4);
-  const int mo = digits(text, 5, 2);
-  const int d = digits(text, 8, 2);
-  const int h = digits(text, 11, 2);
-  const int mi = digits(text, 14, 2);
-  const int s = digits(text, 17, 2);
-  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0 || h > 23 || mi > 59 || s > 59) {
-    return std::nullopt;
-  }
-  std::size_t pos = 19;
-  int millis = 0;
-  if (text[pos] == '.') {
-    ++pos;
-    std::size_t n = 0;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      if (n < 3) millis = millis * 10 + (text[pos] - '0');
-      ++n;
-      ++pos;
-    }
-    if (n == 0) return std::nullopt;
-    for (std::size_t i = n; i < 3; ++i) millis *= 10;
-  }
-  if (pos + 1 != text.size() || (text[pos] != 'Z' && text[pos] != 'z')) return std::nullopt;
-  const year_month_day date{year{y}, month{static_cast<unsigned>(mo)},
-                            day{static_cast<unsigned>(d)}};
-  if (!date.ok()) return std::nullopt;
-  return sys_days{date} + hours{h} + minutes{mi} + seconds{s} + milliseconds{millis};
-}
-
-std::string format_export_time(std::chrono::system_clock::time_point t) {
-  const auto millis = std::chrono::floor<std::chrono::milliseconds>(t);
-  const auto secs = std::chrono::floor<std::chrono::seconds>(millis);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", secs, (millis - secs).count());
-}
 
 std::optional<std::vector<std::string>> split_csv_line(std::string_view line, char delimiter,
                                                        std::string& why) {

@@ -28,21 +28,6 @@ struct export_row {
   std::string error;  ///< why the line is malformed, naming the column and value; empty if valid
 };
 
-/// The opt-out attributes a line may name (canonical names).
-const std::vector<std::string_view>& export_attributes();
-
-/// The canonical attribute for a name of the file (blackList* or the UI's denyList*,
-/// case-insensitive), or nullopt.
-std::optional<std::string_view> canonical_attribute(std::string_view name) noexcept;
-
-/// Parses "2026-11-29T10:00:00.000Z", "2026-11-29T10:00:00Z" or Campaign's
-/// "2026-11-29 10:00:00.000Z" (UTC, any number of fraction digits, truncated to millis).
-std::optional<std::chrono::system_clock::time_point> parse_export_time(
-    std::string_view text) noexcept;
-
-/// ISO 8601 UTC with milliseconds: "2026-11-29T10:00:00.000Z".
-std::string format_export_time(std::chrono::system_clock::time_point t);
-
 /// Splits one line into RFC 4180 fields; nullopt with `why` when a quote is malformed or not
 /// closed by the end of the line (a field spanning lines is not supported).
 std::optional<std::vector<std::string>> split_csv_line(std::string_view line, char delimiter,

@@ -40,6 +40,26 @@ std::string https_base(std::string_view component, std::string_view option, std:
   return url;
 }
 
+sdk::http_client& require_http(sdk::context& ctx, std::string_view component) {
+  if (ctx.http() == nullptr) {
+    throw std::runtime_error(fmt::format("{}: this host offers no HTTP client", component));
+  }
+  return *ctx.http();
+}
+
+sdk::token_provider& require_tokens(sdk::context& ctx, std::string_view component,
+                                    const std::string& connection, std::string_view option,
+                                    std::string_view issuer) {
+  auto* t = ctx.tokens(connection);
+  if (t == nullptr) {
+    throw std::invalid_argument(
+        fmt::format("{}: the tenant has no connection \"{}\" with auth to get {} tokens from "
+                    "(option \"{}\")",
+                    component, connection, issuer, option));
+  }
+  return *t;
+}
+
 json::object parse_object(const std::string& body, bool& ok) {
   boost::system::error_code ec;
   auto doc = json::parse(body, ec);
@@ -50,17 +70,27 @@ json::object parse_object(const std::string& body, bool& ok) {
 }  // namespace
 
 std::optional<std::string> canonical_attribute(std::string_view name) {
+  std::string key;
+  for (const char c : name) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (key.starts_with("denylist")) key.replace(0, 8, "blacklist");
   for (const auto a : campaign_attributes) {
-    if (a == name) return std::string(a);
-    if (a.starts_with("blackList") && name.starts_with("denyList") &&
-        a.substr(9) == name.substr(8)) {
-      return std::string(a);
-    }
+    std::string candidate(a);
+    for (auto& c : candidate) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (candidate == key) return std::string(a);
   }
   return std::nullopt;
 }
 
 // --- Campaign ---------------------------------------------------------------------------------
+
+sdk::option_def timeout_option() {
+  return {.name = "timeout_ms",
+          .type = sdk::option_type::integer,
+          .description = "Deadline of one request, the HTTP client's retries included",
+          .default_value = 30000,
+          .minimum = 1000,
+          .maximum = 600000};
+}
 
 void add_campaign_options(sdk::config_schema& schema) {
   using sdk::option_type;
@@ -96,22 +126,8 @@ campaign_profiles::campaign_profiles(campaign_settings settings, sdk::context& c
                                      std::string_view component, bool need_lookup)
     : settings_(std::move(settings)),
       ctx_(ctx),
-      http_([&]() -> sdk::http_client& {
-        if (ctx.http() == nullptr) {
-          throw std::runtime_error(fmt::format("{}: this host offers no HTTP client", component));
-        }
-        return *ctx.http();
-      }()),
-      tokens_([&]() -> sdk::token_provider& {
-        auto* t = ctx.tokens(settings_.connection);
-        if (t == nullptr) {
-          throw std::invalid_argument(fmt::format(
-              "{}: the tenant has no connection \"{}\" with auth to get IMS tokens from "
-              "(option \"campaign_connection\")",
-              component, settings_.connection));
-        }
-        return *t;
-      }()),
+      http_(require_http(ctx, component)),
+      tokens_(require_tokens(ctx, component, settings_.connection, "campaign_connection", "IMS")),
       component_(component),
       profile_url_(settings_.url + "/campaign/" + settings_.api + "/profile") {
   const auto fetch = [&](const std::string& url, std::string_view what) {
@@ -374,22 +390,9 @@ dataverse_contacts::dataverse_contacts(dataverse_settings settings,
     : settings_(std::move(settings)),
       columns_(std::move(columns)),
       ctx_(ctx),
-      http_([&]() -> sdk::http_client& {
-        if (ctx.http() == nullptr) {
-          throw std::runtime_error(fmt::format("{}: this host offers no HTTP client", component));
-        }
-        return *ctx.http();
-      }()),
-      tokens_([&]() -> sdk::token_provider& {
-        auto* t = ctx.tokens(settings_.connection);
-        if (t == nullptr) {
-          throw std::invalid_argument(fmt::format(
-              "{}: the tenant has no connection \"{}\" with auth to get Entra ID tokens from "
-              "(option \"dynamics_connection\")",
-              component, settings_.connection));
-        }
-        return *t;
-      }()),
+      http_(require_http(ctx, component)),
+      tokens_(
+          require_tokens(ctx, component, settings_.connection, "dynamics_connection", "Entra ID")),
       component_(component),
       contacts_url_(settings_.url + "/api/data/" + settings_.api_version + "/contacts") {
   select_ = "contactid,modifiedon";

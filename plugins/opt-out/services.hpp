@@ -30,8 +30,8 @@ inline constexpr std::array<std::string_view, 8> campaign_attributes{
     "blackList",           "blackListEmail", "blackListMobile",           "blackListPhone",
     "blackListPostalMail", "blackListFax",   "blackListPushnotification", "ccpaOptOut"};
 
-/// The REST name of an opt-out attribute given by its REST or UI name ("denyListEmail" →
-/// "blackListEmail"); nullopt when it is none of them.
+/// The REST name of an opt-out attribute given by its REST or UI name, in any case
+/// ("denyListEmail" → "blackListEmail"); nullopt when it is none of them.
 std::optional<std::string> canonical_attribute(std::string_view name);
 
 /// Boolean values by attribute or column name.
@@ -74,6 +74,9 @@ struct campaign_settings {
   std::chrono::milliseconds timeout{30000};
   std::size_t concurrency = 8;
 };
+
+/// "timeout_ms": the deadline of one request, retries included (default 30 s).
+sdk::option_def timeout_option();
 
 /// The campaign_* options (prefixed) of the opt-out components.
 void add_campaign_options(sdk::config_schema& schema);

@@ -5,8 +5,10 @@
 #include "export_csv.hpp"
 #include "export_files_config.hpp"
 #include "export_files_source.hpp"
+#include "memory_kv.hpp"
 #include "sshd_server.hpp"
 #include "support/test_host.hpp"
+#include "timestamps.hpp"
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -429,20 +431,6 @@ TEST(ExportFilesOptions, BadOptionsAreNamed) {
 // ---------------------------------------------------------------------------------------------
 // The source alone, with a hand-driven cursor (what the host does after a crash).
 
-class memory_state final : public sdk::kv_state {
- public:
-  std::optional<std::string> get(std::string_view key) override {
-    const auto it = values.find(std::string(key));
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  }
-  void put(std::string_view key, std::string_view value) override {
-    values[std::string(key)] = std::string(value);
-  }
-  void erase(std::string_view key) override { values.erase(std::string(key)); }
-  std::map<std::string, std::string> values;
-};
-
 class text_logger final : public sdk::logger {
  public:
   bool enabled(sdk::log_level) const noexcept override { return true; }
@@ -497,8 +485,8 @@ class fake_context final : public sdk::context {
   text_logger log_;
   null_metrics metrics_;
   system_clock clock_;
-  memory_state state_;
-  memory_state tenant_state_;
+  memory_kv state_;
+  memory_kv tenant_state_;
   null_ids ids_;
 };
 
@@ -656,16 +644,15 @@ TEST(ExportCsv, QuotesDelimitersAndLineEnds) {
 }
 
 TEST(ExportCsv, TimestampForms) {
-  for (const auto* ok :
-       {"2026-11-29T10:00:00.000Z", "2026-11-29T10:00:00Z", "2026-11-29 10:00:00.000Z"}) {
-    const auto t = optout::parse_export_time(ok);
+  for (const auto* ok : {"2026-11-29T10:00:00.000Z", "2026-11-29T10:00:00Z",
+                         "2026-11-29 10:00:00.000Z", "2026-11-29T11:00:00+01:00"}) {
+    const auto t = optout::parse_timestamp(ok);
     ASSERT_TRUE(t) << ok;
-    EXPECT_EQ(optout::format_export_time(*t), "2026-11-29T10:00:00.000Z");
+    EXPECT_EQ(optout::iso_millis(*t), "2026-11-29T10:00:00.000Z");
   }
-  for (const auto* bad :
-       {"2026-11-29T10:00:00", "2026-11-29T10:00:00+01:00", "2026-13-01T10:00:00Z",
-        "2026-11-29T24:00:00Z", "2026-11-29T10:00:00.Z", "", "29.11.2026 10:00"}) {
-    EXPECT_FALSE(optout::parse_export_time(bad)) << bad;
+  for (const auto* bad : {"2026-11-29T10:00:00", "2026-13-01T10:00:00Z", "2026-11-29T24:00:00Z",
+                          "2026-11-29T10:00:00.Z", "", "29.11.2026 10:00"}) {
+    EXPECT_FALSE(optout::parse_timestamp(bad)) << bad;
   }
 }
 
