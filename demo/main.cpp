@@ -2,8 +2,10 @@
 // over HTTPS), seeds contacts and two linked custom tables, runs the ingress routes of
 // config/templates with the real switchboard binary to completion, checks Campaign field by
 // field, then applies changes and deletes in Dynamics and shows them arrive, shows that a run
-// without changes writes nothing, and finally sends an email delivery in Campaign and shows its
-// events arrive as activities on the contacts' timelines.
+// without changes writes nothing, sends an email delivery in Campaign and shows its events arrive
+// as activities on the contacts' timelines, and finally adds the bidirectional opt-out routes,
+// reconciles every contact with its profile, and with the host running toggles opt-outs on each
+// side and measures how long each takes to cross over.
 #include "sandbox/campaign/campaign_emulator.hpp"
 #include "sandbox/dataverse/dataverse_emulator.hpp"
 #include "sandbox/events/events_emulator.hpp"
@@ -287,7 +289,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "switchboard-demo: Dynamics 365 -> Campaign ingress against the sandbox emulators: initial "
       "load of contacts and two linked custom tables, then changes and deletes, then a no-op run; "
-      "then Campaign email events -> Dynamics 365 timeline activities",
+      "then Campaign email events -> Dynamics 365 timeline activities; then opt-out sync both "
+      "ways (reconciliation, then toggles on each side with the host running at 60 s polling)",
       "switchboard-demo"};
   std::size_t contacts = 5000, vehicles = 1000, visits = 2;
   std::uint64_t seed = 7;
