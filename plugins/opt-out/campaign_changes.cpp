@@ -138,8 +138,11 @@ class campaign_changes final : public sdk::source {
     }
     if (first_run && !settings_.from_oldest) {
       committed_ = std::move(polled_);
-      ctx_.log().info(fmt::format("{}: starting at the latest change ({})", component_id,
-                                  committed_.since ? iso_millis(*committed_.since) : "none yet"));
+      // No profile yet: every change from now on is new (the epoch as the watermark).
+      if (!committed_.since) committed_.since = time_point{};
+      ctx_.log().info(fmt::format(
+          "{}: starting at the latest change ({})", component_id,
+          changed.empty() ? std::string("no profile yet") : iso_millis(*committed_.since)));
       return sdk::status::ok();
     }
     std::size_t without_id = 0;

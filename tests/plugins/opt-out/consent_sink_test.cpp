@@ -393,6 +393,18 @@ TEST_F(CampaignChanges, FromTheLatestOnlyLaterChangesArrive) {
   EXPECT_TRUE(changed[0].second.at("blackListMobile").as_bool());
 }
 
+TEST_F(CampaignChanges, FromTheLatestOnAnEmptyInstanceTheFirstProfileIsAChange) {
+  configure("latest");
+  run_ok();
+  EXPECT_THAT(world_.host().log_text(),
+              HasSubstr("starting at the latest change (no profile yet)"));
+  world_.create(alice, false, true);
+  run_ok();
+  const auto changed = received();
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0].first, alice);
+}
+
 TEST_F(CampaignChanges, ARefusedListingFailsTheRouteNamingTheRequest) {
   world_.create(alice, false, false);
   configure("oldest");
