@@ -1,6 +1,8 @@
 // Engine semantics with the real mock plugins loaded through the real loader.
 #include "support/test_host.hpp"
 
+#include <sqlite3.h>
+
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -80,6 +82,35 @@ TEST(Engine, DeliversEveryGeneratedRecordAndCommitsTheEndCursor) {
   const auto again = h.run_once();
   EXPECT_EQ(again[0].counts.read, 0u);
   EXPECT_EQ(jsonl_keys(h.path("sink.jsonl")).size(), 10000u);
+}
+
+TEST(Engine, IdRetentionRemovesIdMapEntriesNotWrittenForThatLong) {
+  test_host h;
+  h.configure("[" +
+              route("events", R"({"count": 100})", jsonl_sink(h),
+                    R"("batch_size": 50, "id_retention": "7d")") +
+              "]");
+  ASSERT_EQ(h.run_once()[0].status, run_status::succeeded);
+  const host::route_key key{"acme", "events"};
+  ASSERT_EQ(h.state().count_ids(key), 100u);
+  // 30 entries last written eight days ago.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(h.path("state.db").c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    const auto sql = fmt::format(
+        "UPDATE id_map SET updated_at = updated_at - {} WHERE route = 'events' AND source_key IN "
+        "(SELECT source_key FROM id_map WHERE route = 'events' ORDER BY source_key LIMIT 30)",
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24 * 8)).count());
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+        << (error != nullptr ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+  }
+  // The next run finds the source caught up and removes them; the other 70 stay.
+  ASSERT_EQ(h.run_once()[0].status, run_status::succeeded);
+  EXPECT_EQ(h.state().count_ids(key), 70u);
+  EXPECT_THAT(h.log_text(), HasSubstr("removed 30 id map entries not written for 604800 s"));
 }
 
 TEST(Engine, CursorNeverPassesAnUnacknowledgedRecord) {

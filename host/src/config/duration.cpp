@@ -1,4 +1,4 @@
-// parse_duration: "250ms", "5s", "2m", "1h" or a bare number of milliseconds.
+// parse_duration: "250ms", "5s", "2m", "1h", "14d" or a bare number of milliseconds.
 #include "switchboard/host/config.hpp"
 
 #include <array>
@@ -14,11 +14,12 @@ struct duration_unit {
   std::int64_t milliseconds;
 };
 
-constexpr std::array<duration_unit, 5> duration_units{{
+constexpr std::array<duration_unit, 6> duration_units{{
     {"ms", 1},
     {"s", 1000},
     {"m", 60 * 1000},
     {"h", 60 * 60 * 1000},
+    {"d", 24 * 60 * 60 * 1000},
     {"", 1},
 }};
 

@@ -153,7 +153,7 @@ std::int64_t json_node::integer(std::int64_t minimum, std::int64_t maximum) cons
 std::chrono::milliseconds json_node::duration() const {
   std::optional<std::chrono::milliseconds> parsed;
   if (value_->is_string()) parsed = parse_duration(value_->get_string());
-  if (!parsed) fail_expected(R"(a duration such as "250ms", "5s", "2m" or "1h")");
+  if (!parsed) fail_expected(R"(a duration such as "250ms", "5s", "2m", "1h" or "14d")");
   return *parsed;
 }
 

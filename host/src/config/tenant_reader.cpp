@@ -122,7 +122,7 @@ void read_route_limits(const object_reader& reader, route_config& route) {
 route_config read_route(const json_node& node, const connection_map& connections) {
   const object_reader reader(
       node, {"id", "enabled", "source", "processors", "sink", "batch_size", "queue_batches",
-             "poll_interval", "error_policy", "mapping", "replay_guard"});
+             "poll_interval", "error_policy", "mapping", "replay_guard", "id_retention"});
   route_config route;
   route.where = node.location();
   route.id = reader.required("id").id();
@@ -137,6 +137,12 @@ route_config read_route(const json_node& node, const connection_map& connections
   if (auto n = reader.find("mapping")) route.mapping = n->opaque_object();
   if (auto n = reader.find("replay_guard")) {
     route.replay_guard = static_cast<std::uint64_t>(n->integer(0, 1'000'000'000'000));
+  }
+  if (auto n = reader.find("id_retention")) {
+    route.id_retention = n->duration();
+    if (*route.id_retention < std::chrono::minutes(1)) {
+      n->fail("id_retention must be at least 1m");
+    }
   }
   read_route_limits(reader, route);
   return route;

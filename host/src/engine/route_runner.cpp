@@ -240,6 +240,31 @@ bool route_runner::sweep_after_full_pass(route_instance& instance, std::mt19937_
   return true;
 }
 
+void route_runner::prune_expired_ids() {
+  const auto& retention = bp_.route->id_retention;
+  if (!retention) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (last_prune_ && now - *last_prune_ < std::chrono::hours(1)) return;
+  last_prune_ = now;
+  const auto before = std::chrono::system_clock::now() - *retention;
+  std::size_t removed = 0;
+  std::string after;
+  while (!stop_.stop_requested()) {
+    auto keys = services_.state.stale_ids(bp_.key, before, after, 1000);
+    if (keys.empty()) break;
+    after = keys.back();
+    std::vector<id_update> erase;
+    erase.reserve(keys.size());
+    for (auto& key : keys) erase.push_back({std::move(key), std::nullopt});
+    services_.state.put_ids(bp_.key, erase);
+    removed += erase.size();
+  }
+  if (removed > 0) {
+    log().info(fmt::format("removed {} id map entries not written for {} s (id_retention)", removed,
+                           std::chrono::duration_cast<std::chrono::seconds>(*retention).count()));
+  }
+}
+
 void route_runner::read_stage(route_instance& instance, pipeline& pipe) {
   auto& source = *instance.source;
   const auto& policy = bp_.route->errors;
@@ -402,6 +427,7 @@ void route_runner::write_stage(route_instance& instance, pipeline& pipe, std::in
     services_.state.commit(bp_.key, next->batch.next.token, letters);
     if (next->batch.caught_up) {
       if (!sweep_after_full_pass(instance, rng)) return;
+      prune_expired_ids();
       if (replaying_ != nullptr && replaying_->load()) {
         services_.state.kv_erase(bp_.key, replay_state_key);
         replaying_->store(false);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -42,6 +43,9 @@ class route_runner {
   /// (their id map entries are older than the pass), except those waiting as dead letters.
   /// Returns false when the route must stop (abort, or a permanent failure under fail_route).
   bool sweep_after_full_pass(route_instance& instance, std::mt19937_64& rng);
+  /// With the route's id_retention: removes the id map entries not written for that long, once
+  /// the source has caught up and at most once an hour.
+  void prune_expired_ids();
   void read_stage(route_instance& instance, pipeline& pipe);
   void process_stage(route_instance& instance, pipeline& pipe);
   void write_stage(route_instance& instance, pipeline& pipe, std::int64_t run_id);
@@ -62,6 +66,7 @@ class route_runner {
   std::string failure_;
   std::atomic<bool> source_finished_{false};
   std::atomic<bool>* replaying_ = nullptr;
+  std::optional<std::chrono::steady_clock::time_point> last_prune_;  ///< writer thread only
 };
 
 }  // namespace switchboard::host

@@ -76,6 +76,7 @@ constexpr const char* full_tenant = R"json({
       "batch_size": 100,
       "queue_batches": 8,
       "poll_interval": "250ms",
+      "id_retention": "14d",
       "error_policy": {"max_attempts": 3, "initial_backoff": "1s", "max_backoff": "1m",
                        "retry_budget": "1h", "on_permanent": "fail_route"}
     }
@@ -148,6 +149,7 @@ TEST_F(ConfigLoad, ParsesHostWithFileAndInlineTenants) {
   EXPECT_EQ(route.batch_size, 100U);
   EXPECT_EQ(route.queue_batches, 8U);
   EXPECT_EQ(route.poll_interval, 250ms);
+  EXPECT_EQ(route.id_retention, std::chrono::hours(24 * 14));
   EXPECT_EQ(route.errors.max_attempts, 3);
   EXPECT_EQ(route.errors.initial_backoff, 1s);
   EXPECT_EQ(route.errors.max_backoff, 1min);
@@ -336,6 +338,12 @@ TEST_F(ConfigLoad, RejectsBadDuration) {
   expect_tenant_error(
       tenant_json("acme", "[" + route_json("r1", R"(, "poll_interval": "5 parsecs")") + "]"),
       "/routes/0/poll_interval", R"(expected a duration such as "250ms")");
+}
+
+TEST_F(ConfigLoad, RejectsAnIdRetentionShorterThanAMinute) {
+  expect_tenant_error(
+      tenant_json("acme", "[" + route_json("r1", R"(, "id_retention": "30s")") + "]"),
+      "/routes/0/id_retention", "id_retention must be at least 1m");
 }
 
 TEST_F(ConfigLoad, RejectsBatchSizeOutOfRange) {

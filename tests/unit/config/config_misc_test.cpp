@@ -19,6 +19,7 @@ TEST(ParseDuration, AcceptsUnitsAndBareMilliseconds) {
   EXPECT_EQ(parse_duration("5s"), 5s);
   EXPECT_EQ(parse_duration("2m"), 2min);
   EXPECT_EQ(parse_duration("1h"), 1h);
+  EXPECT_EQ(parse_duration("14d"), std::chrono::hours(24 * 14));
   EXPECT_EQ(parse_duration("1500"), 1500ms);
   EXPECT_EQ(parse_duration("0"), 0ms);
   EXPECT_EQ(parse_duration("0s"), 0ms);

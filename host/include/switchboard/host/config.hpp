@@ -86,6 +86,10 @@ struct route_config {
   /// `switchboard replay` refuses (unless forced) when the source holds more records than
   /// this, or more than this many are waiting (dead letters).
   std::uint64_t replay_guard = 2'000'000;
+  /// Id map entries not written for this long are removed (at most hourly, when the source is
+  /// caught up); none: kept for good. For routes whose keys only matter for a while, e.g. event
+  /// ids kept to drop redeliveries of a journal that keeps events for days.
+  std::optional<std::chrono::milliseconds> id_retention;
   config_location where;
 };
 
