@@ -206,9 +206,20 @@ class events_source final : public sdk::source {
     return r;
   }
 
-  void skip(std::string_view counter_reason, const std::string& message) {
-    ctx_.metrics().add(fmt::format("campaign_events_skipped_{}_total", counter_reason), 1);
-    ctx_.log().warn(message);
+  /// An unusable entry goes on as a record carrying only why (and the entry, shortened), for the
+  /// sink to dead-letter: it stays visible and can be replayed once the field paths are fixed.
+  void unusable(const json::value& entry, const std::string& where, const std::string& why) {
+    ctx_.metrics().add("campaign_events_malformed_total", 1);
+    auto text = json::serialize(entry);
+    if (text.size() > 2000) {
+      text.resize(2000);
+      text += "…";
+    }
+    sdk::record r;
+    r.key = where;
+    r.fields = json::object{{"malformed", fmt::format("{}: {}: {}", component_id, where, why)},
+                            {"entry", std::move(text)}};
+    pending_.push_back(std::move(r));
   }
 
   /// One journal entry: a pending record, or a logged reason why not.
@@ -221,13 +232,13 @@ class events_source final : public sdk::source {
             ? fmt::format("journal position {}", std::string_view(position->get_string()))
             : fmt::format("entry {} of the page read from {}", index, link_);
     if (event == nullptr || !event->is_object()) {
-      skip("malformed", fmt::format("{}: skipping {}: no \"event\" object", component_id, where));
+      unusable(entry, where, "no \"event\" object");
       return;
     }
     std::string why;
     auto rec = event_record(*event, settings_, why);
     if (!rec) {
-      skip("malformed", fmt::format("{}: skipping {}: {}", component_id, where, why));
+      unusable(entry, where, why);
       return;
     }
     const auto& type = rec->fields.at("type").get_string();

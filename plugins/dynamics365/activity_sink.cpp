@@ -150,6 +150,11 @@ class activity_sink final : public sdk::sink {
       auto& result = results[i];
       result = {};
       if (rec.op == sdk::operation::remove) continue;  // activities are history: nothing to undo
+      if (const auto* why = rec.fields.if_contains("malformed"); why != nullptr) {
+        // An event its source could not read: to the dead-letter store with the reason.
+        result = permanent(why->is_string() ? std::string(why->get_string()) : "malformed event");
+        continue;
+      }
       if (auto known = ctx_.ids().find(rec.key)) {
         // Written before (a redelivery): the alternate key would absorb it too, at a cost.
         result.target_key = known->target_key;

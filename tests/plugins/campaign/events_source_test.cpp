@@ -8,6 +8,7 @@
 #include "support/test_host.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -217,7 +218,7 @@ TEST_F(CampaignEvents, SoftBouncesWhenAskedFor) {
   EXPECT_TRUE(got.at("soft-1").at("url").is_null());
 }
 
-TEST_F(CampaignEvents, MalformedEventsAreSkippedAndTheOthersArrive) {
+TEST_F(CampaignEvents, UnusableEventsGoOnMarkedWithWhyAndTheOthersArrive) {
   events_.publish(json::object{{"type", "open"}, {"timestamp", "2026-11-29T08:00:00Z"}});
   events_.publish(
       json::object{{"id", "bad-type"}, {"type", "forward"}, {"timestamp", "2026-11-29T08:00:00Z"}});
@@ -226,7 +227,23 @@ TEST_F(CampaignEvents, MalformedEventsAreSkippedAndTheOthersArrive) {
   configure();
   ASSERT_EQ(run().status, host::run_status::succeeded);
   const auto got = received();
-  EXPECT_EQ(got.size(), journal_events().size() - 2);  // the id-less one is not in the map
+  std::vector<std::string> unusable;
+  std::size_t events = 0;
+  for (const auto& [key, fields] : got) {
+    if (const auto* why = fields.if_contains("malformed")) {
+      EXPECT_THAT(key, ::testing::StartsWith("journal position "));
+      EXPECT_THAT(fields.at("entry").as_string().c_str(), HasSubstr("\"event\""));
+      unusable.emplace_back(why->as_string());
+    } else {
+      ++events;
+    }
+  }
+  EXPECT_EQ(events, journal_events().size() - 2);  // the id-less one is not in the map
+  ASSERT_EQ(unusable.size(), 3u);
+  const auto all = fmt::format("{}", fmt::join(unusable, "\n"));
+  EXPECT_THAT(all, HasSubstr("campaign.events: journal position"));
+  EXPECT_THAT(all, HasSubstr("forward"));
+  EXPECT_THAT(all, HasSubstr("yesterday"));
   EXPECT_FALSE(got.contains("bad-type"));
   EXPECT_FALSE(got.contains("bad-time"));
 }

@@ -253,6 +253,23 @@ TEST_F(Activities, ARedeliveredEventGivesOneActivity) {
   EXPECT_EQ(activity_count(), 2u);
 }
 
+TEST_F(Activities, AnEventItsSourceCouldNotReadIsDeadLetteredWithTheReason) {
+  append({event("e1", "open", contacts_[0]),
+          json::object{{"key", "journal position 7"},
+                       {"op", "upsert"},
+                       {"fields", json::object{{"malformed",
+                                                "campaign.events: journal position 7: the "
+                                                "event has no id (/id)"},
+                                               {"entry", "{}"}}}}});
+  configure();
+  const auto outcome = run();
+  ASSERT_EQ(outcome.status, host::run_status::succeeded) << outcome.message;
+  EXPECT_EQ(outcome.counts.dead_lettered, 1u);
+  EXPECT_EQ(activity_count(), 1u);
+  EXPECT_THAT(dead_letter_reasons().back(),
+              HasSubstr("campaign.events: journal position 7: the event has no id"));
+}
+
 TEST_F(Activities, AThousandEventsTakeOneBatchRequest) {
   std::vector<json::object> events;
   for (int i = 0; i < 1000; ++i) {
