@@ -298,6 +298,7 @@ const std::map<std::string, std::string>& default_event_field_paths() {
       {"url", "/url"},
       {"mirrorPageUrl", "/mirrorPageUrl"},
       {"bounceType", "/bounceType"},
+      {"bounceReason", "/bounceReason"},
   };
   return paths;
 }

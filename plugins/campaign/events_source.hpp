@@ -36,7 +36,7 @@ struct events_settings {
 
 /// The record fields campaign.events produces and the default pointers they are read from:
 /// id, type, eventTime, externalId, campaignId, campaignName, deliveryId, deliveryName, url,
-/// mirrorPageUrl, bounceType.
+/// mirrorPageUrl, bounceType, bounceReason.
 const std::map<std::string, std::string>& default_event_field_paths();
 
 sdk::config_schema events_schema();

@@ -308,10 +308,11 @@ TEST(CampaignEventRecord, FieldPathsReadAnotherPayloadShape) {
   s.field_paths["externalId"] = "/body/contact";
   s.field_paths["type"] = "/body/kind";
   s.field_paths["mirrorPageUrl"] = "";
+  s.field_paths["bounceReason"] = "/body/why";
   std::string why;
   const auto rec =
       campaign::event_record(json::parse(R"({"id": "e1", "timestamp": "2026-11-29T08:00:00+01:00",
-                      "body": {"contact": "c-9", "kind": "open"},
+                      "body": {"contact": "c-9", "kind": "open", "why": "mailbox full"},
                       "mirrorPageUrl": "https://m/1"})"),
                              s, why);
   ASSERT_TRUE(rec.has_value()) << why;
@@ -320,6 +321,7 @@ TEST(CampaignEventRecord, FieldPathsReadAnotherPayloadShape) {
   EXPECT_EQ(rec->fields.at("type"), "open");
   EXPECT_EQ(rec->fields.at("eventTime"), "2026-11-29T07:00:00.000Z");
   EXPECT_TRUE(rec->fields.at("mirrorPageUrl").is_null());
+  EXPECT_EQ(rec->fields.at("bounceReason"), "mailbox full");
 
   EXPECT_FALSE(campaign::event_record(json::parse(R"({"type": "open"})"), s, why).has_value());
   EXPECT_THAT(why, HasSubstr("no event id (a string) at /id"));
