@@ -5,6 +5,7 @@
 
 #include "activity_sink_config.hpp"
 #include "batch_request.hpp"
+#include "table_metadata.hpp"
 #include "web_api.hpp"
 
 #include <fmt/format.h>
@@ -493,6 +494,62 @@ class activity_sink final : public sdk::sink {
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> waiting_;
 };
 
+/// Start-up checks: each activity table exists under its entity set, has the configured
+/// columns, and an alternate key on exactly the event-id column (what makes writes upserts).
+/// Throws std::invalid_argument naming the table and what is missing.
+void check_tables(web_api& api, const activity_sink_settings& s) {
+  for (const auto type :
+       {email_event::send, email_event::open, email_event::click, email_event::bounce}) {
+    const auto& t = s.tables[static_cast<std::size_t>(type)];
+    const auto where =
+        fmt::format("{}: {} table {}", component_id, to_string(type), t.logical_name);
+    table_metadata meta;
+    try {
+      meta = discover_table(api, t.logical_name);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("{}: {}", where, e.what()));
+    }
+    if (meta.entity_set != t.entity_set) {
+      throw std::invalid_argument(
+          fmt::format("{}: its entity set is {}, not {}", where, meta.entity_set, t.entity_set));
+    }
+    std::vector<std::string> columns{s.subject_column,    s.campaign_column,   s.delivery_column,
+                                     s.event_time_column, s.mirror_url_column, s.event_id_column};
+    if (type == email_event::click) columns.push_back(s.url_column);
+    if (type == email_event::bounce && !s.bounce_reason_column.empty()) {
+      columns.push_back(s.bounce_reason_column);
+    }
+    for (const auto& c : columns) {
+      if (meta.find(c) == nullptr) {
+        throw std::invalid_argument(fmt::format("{}: no column {}", where, c));
+      }
+    }
+    const auto keys_url =
+        fmt::format("{}/EntityDefinitions(LogicalName='{}')/Keys", api.root(), t.logical_name);
+    const auto keys = api.get(keys_url + "?$select=KeyAttributes");
+    if (!keys.status) {
+      throw std::runtime_error(
+          fmt::format("{}: reading its alternate keys failed: {}", where, keys.status.message()));
+    }
+    bool keyed = false;
+    if (const auto* value = keys.body.if_contains("value"); value && value->is_array()) {
+      for (const auto& k : value->as_array()) {
+        const auto* o = k.if_object();
+        const auto* attrs = o != nullptr ? o->if_contains("KeyAttributes") : nullptr;
+        keyed = keyed || (attrs != nullptr && attrs->is_array() && attrs->as_array().size() == 1 &&
+                          attrs->as_array()[0].is_string() &&
+                          attrs->as_array()[0].get_string() == s.event_id_column);
+      }
+    }
+    if (!keyed) {
+      throw std::invalid_argument(fmt::format(
+          "{}: no alternate key on {} alone: define one (each event is upserted by it, so a "
+          "redelivered event never makes a second activity)",
+          where, s.event_id_column));
+    }
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<sdk::sink> make_activity_sink(const sdk::options& options, sdk::context& ctx) {
@@ -509,6 +566,7 @@ std::unique_ptr<sdk::sink> make_activity_sink(const sdk::options& options, sdk::
         component_id, ctx.tenant(), settings.connection));
   }
   web_api api(settings.url, settings.api_version, *http, *tokens, settings.timeout);
+  check_tables(api, settings);
   ctx.log().info(fmt::format(
       "writing email events of {} as activities ({}, {}, {}, {}), {} per change set", settings.url,
       settings.tables[0].entity_set, settings.tables[1].entity_set, settings.tables[2].entity_set,

@@ -284,8 +284,29 @@ TEST_F(Activities, AThousandEventsTakeOneBatchRequest) {
   EXPECT_EQ(outcome.counts.written, 1000u);
   EXPECT_EQ(activity_count(), 1000u);
   EXPECT_LE(faults().count("POST $batch"), 2u);
-  EXPECT_EQ(faults().counts().at("total").to_number<std::uint64_t>(), faults().count("POST $batch"))
-      << "no request outside $batch";
+  // Besides the start-up checks of the four tables (metadata and keys, once per run), every
+  // request is a $batch.
+  const auto total = faults().counts().at("total").to_number<std::uint64_t>();
+  EXPECT_EQ(total - faults().count("GET EntityDefinitions"), faults().count("POST $batch"))
+      << json::serialize(faults().counts());
+}
+
+TEST_F(Activities, StartUpChecksNameAMissingTableColumnOrKey) {
+  configure(R"({"open_table": "new_emailopened"})");
+  auto outcome = run();
+  EXPECT_EQ(outcome.status, host::run_status::failed);
+  EXPECT_THAT(outcome.message, HasSubstr("dynamics365.activities: open table new_emailopened"));
+  configure(R"({"url_column": "new_clickedurl"})");
+  outcome = run();
+  EXPECT_EQ(outcome.status, host::run_status::failed);
+  EXPECT_THAT(outcome.message,
+              HasSubstr("dynamics365.activities: click table new_emailclick: no column "
+                        "new_clickedurl"));
+  configure(R"({"event_id_column": "subject"})");
+  outcome = run();
+  EXPECT_EQ(outcome.status, host::run_status::failed);
+  EXPECT_THAT(outcome.message,
+              HasSubstr("send table new_emailsend: no alternate key on subject alone"));
 }
 
 TEST_F(Activities, AMissingContactWaitsThenFailsForGood) {
