@@ -5,7 +5,6 @@
 
 #include "activity_sink_config.hpp"
 #include "batch_request.hpp"
-#include "table_metadata.hpp"
 #include "web_api.hpp"
 
 #include <fmt/format.h>
@@ -494,24 +493,49 @@ class activity_sink final : public sdk::sink {
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> waiting_;
 };
 
-/// Start-up checks: each activity table exists under its entity set, has the configured
-/// columns, and an alternate key on exactly the event-id column (what makes writes upserts).
-/// Throws std::invalid_argument naming the table and what is missing.
+/// Start-up checks, in one metadata request: each activity table exists under its entity set,
+/// has the configured columns, and an alternate key on exactly the event-id column (what makes
+/// writes upserts). Throws std::invalid_argument naming the table and what is missing.
 void check_tables(web_api& api, const activity_sink_settings& s) {
+  std::string filter;
+  for (const auto& t : s.tables) {
+    filter +=
+        fmt::format("{}LogicalName%20eq%20'{}'", filter.empty() ? "" : "%20or%20", t.logical_name);
+  }
+  const auto url = fmt::format(
+      "{}/EntityDefinitions?$select=LogicalName,EntitySetName&$filter={}"
+      "&$expand=Attributes($select=LogicalName),Keys($select=KeyAttributes)",
+      api.root(), filter);
+  const auto answer = api.get(url);
+  if (!answer.status) {
+    throw std::runtime_error(
+        fmt::format("{}: reading the metadata of the activity tables failed: {}", component_id,
+                    answer.status.message()));
+  }
+  const auto* value = answer.body.if_contains("value");
+  const auto text = [](const json::object& o, std::string_view name) {
+    const auto* v = o.if_contains(name);
+    return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+  };
   for (const auto type :
        {email_event::send, email_event::open, email_event::click, email_event::bounce}) {
     const auto& t = s.tables[static_cast<std::size_t>(type)];
     const auto where =
         fmt::format("{}: {} table {}", component_id, to_string(type), t.logical_name);
-    table_metadata meta;
-    try {
-      meta = discover_table(api, t.logical_name);
-    } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(fmt::format("{}: {}", where, e.what()));
+    const json::object* table = nullptr;
+    if (value != nullptr && value->is_array()) {
+      for (const auto& e : value->as_array()) {
+        if (e.is_object() && text(e.as_object(), "LogicalName") == t.logical_name) {
+          table = &e.as_object();
+        }
+      }
     }
-    if (meta.entity_set != t.entity_set) {
-      throw std::invalid_argument(
-          fmt::format("{}: its entity set is {}, not {}", where, meta.entity_set, t.entity_set));
+    if (table == nullptr) {
+      throw std::invalid_argument(fmt::format("{}: Dataverse has no such table", where));
+    }
+    if (text(*table, "EntitySetName") != t.entity_set) {
+      throw std::invalid_argument(fmt::format("{}: its entity set is {}, not {}", where,
+                                              text(*table, "EntitySetName"), t.entity_set));
     }
     std::vector<std::string> columns{s.subject_column,    s.campaign_column,   s.delivery_column,
                                      s.event_time_column, s.mirror_url_column, s.event_id_column};
@@ -519,21 +543,19 @@ void check_tables(web_api& api, const activity_sink_settings& s) {
     if (type == email_event::bounce && !s.bounce_reason_column.empty()) {
       columns.push_back(s.bounce_reason_column);
     }
+    const auto* attributes = table->if_contains("Attributes");
     for (const auto& c : columns) {
-      if (meta.find(c) == nullptr) {
-        throw std::invalid_argument(fmt::format("{}: no column {}", where, c));
+      bool found = false;
+      if (attributes != nullptr && attributes->is_array()) {
+        for (const auto& a : attributes->as_array()) {
+          found = found || (a.is_object() && text(a.as_object(), "LogicalName") == c);
+        }
       }
-    }
-    const auto keys_url =
-        fmt::format("{}/EntityDefinitions(LogicalName='{}')/Keys", api.root(), t.logical_name);
-    const auto keys = api.get(keys_url + "?$select=KeyAttributes");
-    if (!keys.status) {
-      throw std::runtime_error(
-          fmt::format("{}: reading its alternate keys failed: {}", where, keys.status.message()));
+      if (!found) throw std::invalid_argument(fmt::format("{}: no column {}", where, c));
     }
     bool keyed = false;
-    if (const auto* value = keys.body.if_contains("value"); value && value->is_array()) {
-      for (const auto& k : value->as_array()) {
+    if (const auto* keys = table->if_contains("Keys"); keys != nullptr && keys->is_array()) {
+      for (const auto& k : keys->as_array()) {
         const auto* o = k.if_object();
         const auto* attrs = o != nullptr ? o->if_contains("KeyAttributes") : nullptr;
         keyed = keyed || (attrs != nullptr && attrs->is_array() && attrs->as_array().size() == 1 &&

@@ -152,7 +152,10 @@ TEST_F(EmailEvents, EveryDistinctEventIsOneActivityDespiteTenPercentRedelivered)
   const double per_thousand =
       static_cast<double>(batches) * 1000.0 / static_cast<double>(journal().size());
   EXPECT_LE(per_thousand, 2.0) << batches << " $batch requests";
-  EXPECT_EQ(total, batches) << "no Dataverse request outside $batch";
+  // The one other request is the sink's start-up read of the activity tables' metadata; all of
+  // them together stay within 2 per 1000 activities too.
+  EXPECT_EQ(total, batches + 1) << "no Dataverse request per activity outside $batch";
+  EXPECT_LE(static_cast<double>(total) * 1000.0 / static_cast<double>(journal().size()), 2.0);
 }
 
 TEST_F(EmailEvents, ADisabledTypeProducesNoActivity) {
