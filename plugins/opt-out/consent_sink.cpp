@@ -33,7 +33,7 @@ class consent_sink final : public sdk::sink {
         contacts_(settings_.dynamics, columns(settings_), ctx, component_id) {}
 
   void write(std::span<const sdk::record> records, std::span<sdk::write_result> results) override {
-    std::vector<std::size_t> todo;
+    std::vector<std::size_t> to_decide;
     for (std::size_t i = 0; i < records.size(); ++i) {
       results[i] = ok();
       const auto& r = records[i];
@@ -43,12 +43,12 @@ class consent_sink final : public sdk::sink {
         continue;
       }
       if (r.op == sdk::operation::remove || !acts_on_origin()) continue;
-      todo.push_back(i);
+      to_decide.push_back(i);
     }
-    if (todo.empty()) return;
+    if (to_decide.empty()) return;
     // The other side of every record (and, for Campaign records without a PKey, the profile).
     std::vector<std::string> ids;
-    for (const auto i : todo) ids.push_back(records[i].key);
+    for (const auto i : to_decide) ids.push_back(records[i].key);
     std::map<std::string, found<profile_state>, std::less<>> profiles;
     std::map<std::string, found<contact_state>, std::less<>> contacts;
     if (settings_.origin == origin::dynamics) {
@@ -60,7 +60,7 @@ class consent_sink final : public sdk::sink {
       for (std::size_t k = 0; k < ids.size(); ++k)
         contacts.insert_or_assign(ids[k], std::move(f[k]));
       std::vector<std::string> need;
-      for (const auto i : todo) {
+      for (const auto i : to_decide) {
         if ((!has_pkey(records[i]) || attribute_level(records[i])) &&
             !profiles.contains(records[i].key)) {
           need.push_back(records[i].key);
@@ -70,7 +70,7 @@ class consent_sink final : public sdk::sink {
       auto p = profiles_.find(need);
       for (std::size_t k = 0; k < need.size(); ++k) profiles[need[k]] = std::move(p[k]);
     }
-    for (const auto i : todo) {
+    for (const auto i : to_decide) {
       results[i] =
           settings_.origin == origin::dynamics
               ? from_dynamics(records[i], profiles.at(records[i].key))
