@@ -391,12 +391,7 @@ sdk::config_schema events_schema() {
                       "defaults (Adobe publishes no schema for these events); \"\" leaves the "
                       "field null",
        .default_value = json::object{}},
-      {.name = "timeout_ms",
-       .type = option_type::integer,
-       .description = "Deadline of one journal request in milliseconds, retries included",
-       .default_value = 30000,
-       .minimum = 1000,
-       .maximum = 600000},
+      request_timeout_option("Deadline of one journal request in milliseconds, retries included"),
   };
 }
 

@@ -14,6 +14,15 @@ sdk::option_def ims_connection_option() {
           .default_value = "campaign"};
 }
 
+sdk::option_def request_timeout_option(std::string description) {
+  return {.name = "timeout_ms",
+          .type = sdk::option_type::integer,
+          .description = std::move(description),
+          .default_value = 30000,
+          .minimum = 1000,
+          .maximum = 600000};
+}
+
 sdk::config_schema resource_schema() {
   using sdk::option_type;
   return {
@@ -48,13 +57,8 @@ sdk::config_schema resource_schema() {
        .default_value = 16,
        .minimum = 1,
        .maximum = 64},
-      {.name = "timeout_ms",
-       .type = option_type::integer,
-       .description = "Deadline of one Campaign request in milliseconds, retries of the HTTP "
-                      "client included",
-       .default_value = 30000,
-       .minimum = 1000,
-       .maximum = 600000},
+      request_timeout_option("Deadline of one Campaign request in milliseconds, retries of the "
+                             "HTTP client included"),
   };
 }
 

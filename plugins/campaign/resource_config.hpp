@@ -33,6 +33,10 @@ struct resource_settings {
 /// gives the access token (default "campaign").
 sdk::option_def ims_connection_option();
 
+/// "timeout_ms": the deadline of one request to an Adobe service in milliseconds, the HTTP
+/// client's retries included (default 30 s, 1 s..10 min); `description` says of what request.
+sdk::option_def request_timeout_option(std::string description);
+
 /// The options campaign.resource takes.
 sdk::config_schema resource_schema();
 

@@ -4,6 +4,7 @@
 // millisecond (already handed out), so a poll neither misses nor repeats a change.
 #include "campaign_changes.hpp"
 
+#include "resource_config.hpp"
 #include "services.hpp"
 #include "timestamps.hpp"
 
@@ -194,7 +195,8 @@ sdk::config_schema campaign_changes_schema() {
        .default_value = "latest",
        .allowed_values = {"latest", "oldest"}},
   };
-  schema.push_back(timeout_option());
+  schema.push_back(campaign::request_timeout_option(
+      "Deadline of one request in milliseconds, the HTTP client's retries included"));
   add_campaign_options(schema);
   return schema;
 }

@@ -1,6 +1,8 @@
 // opt-out.consent options.
 #include "consent_sink_config.hpp"
 
+#include "resource_config.hpp"
+
 #include <fmt/format.h>
 
 #include <boost/json/serialize.hpp>
@@ -67,7 +69,8 @@ sdk::config_schema consent_schema() {
        .maximum = 64},
   };
   add_dataverse_options(schema);
-  schema.push_back(timeout_option());
+  schema.push_back(campaign::request_timeout_option(
+      "Deadline of one request in milliseconds, the HTTP client's retries included"));
   add_campaign_options(schema);
   return schema;
 }

@@ -83,15 +83,6 @@ std::optional<std::string> canonical_attribute(std::string_view name) {
 
 // --- Campaign ---------------------------------------------------------------------------------
 
-sdk::option_def timeout_option() {
-  return {.name = "timeout_ms",
-          .type = sdk::option_type::integer,
-          .description = "Deadline of one request, the HTTP client's retries included",
-          .default_value = 30000,
-          .minimum = 1000,
-          .maximum = 600000};
-}
-
 void add_campaign_options(sdk::config_schema& schema) {
   using sdk::option_type;
   schema.push_back({.name = "campaign_url",

@@ -75,9 +75,6 @@ struct campaign_settings {
   std::size_t concurrency = 8;
 };
 
-/// "timeout_ms": the deadline of one request, retries included (default 30 s).
-sdk::option_def timeout_option();
-
 /// The campaign_* options (prefixed) of the opt-out components.
 void add_campaign_options(sdk::config_schema& schema);
 campaign_settings parse_campaign_settings(std::string_view component, const sdk::options& options);
